@@ -1,0 +1,33 @@
+"""Alembic environment: the schema is workflow.store.metadata; the URL comes from the caller
+(web.cli.migrate) or DATABASE_URL."""
+import os
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from workflow.store import metadata, normalise_url
+
+config = context.config
+url = normalise_url(config.attributes.get("database_url") or os.environ.get("DATABASE_URL")
+                    or config.get_main_option("sqlalchemy.url"))
+
+
+def run_migrations_offline():
+    context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online():
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

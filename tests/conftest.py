@@ -1,0 +1,119 @@
+"""Shared fixtures. Every test that takes `wf` or `store` runs on SQLite, and again on PostgreSQL
+when TEST_DATABASE_URL is set (`.ci/run` sets it); without it the PostgreSQL runs skip, saying why."""
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from workflow.definition import Registry
+from workflow.service import Workflow
+from workflow.store import Store, metadata, normalise_url
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFINITIONS = ROOT / "definitions"
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "correct horse battery"
+
+
+def _pg_available() -> str | None:
+    if not PG_URL:
+        return "TEST_DATABASE_URL is not set (PostgreSQL tests run in .ci/run, or set it yourself)"
+    try:
+        eng = create_engine(normalise_url(PG_URL))
+        with eng.connect() as c:
+            c.execute(text("select 1"))
+        eng.dispose()
+    except Exception as e:  # noqa: BLE001 - any failure means: skip, and say why
+        return f"PostgreSQL at TEST_DATABASE_URL is not reachable: {e.__class__.__name__}"
+    return None
+
+
+_PG_SKIP = _pg_available()
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A throw-away PostgreSQL database for this test session, migrated by Alembic."""
+    if _PG_SKIP:
+        pytest.skip(_PG_SKIP)
+    admin = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
+    name = f"cadreflow_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = normalise_url(PG_URL).rsplit("/", 1)[0] + "/" + name
+    from web.cli import migrate
+    migrate(url)
+    yield url
+    with admin.connect() as c:
+        c.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+def _pg_store(url: str) -> Store:
+    store = Store(url)
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with store.write() as c:
+        c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    store.ensure_chain_head()
+    return store
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        s = Store(f"sqlite:///{tmp_path / 'test.db'}")
+        s.create_all()
+    else:
+        s = _pg_store(request.getfixturevalue("pg_database"))
+    yield s
+    s.dispose()
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    reg = Registry.from_folder(DEFINITIONS)
+    assert not reg.errors, [e.message for e in reg.errors]
+    return reg
+
+
+@pytest.fixture
+def wf(store, registry) -> Workflow:
+    return Workflow(store, registry)
+
+
+@dataclass
+class People:
+    """Two districts under one province. Users in district A for every role, a second staff and a
+    second supervisor (for four eyes), staff in district B, and auditor/admin at province level."""
+    province: int
+    district_a: int
+    district_b: int
+    staff: int
+    staff2: int
+    supervisor: int
+    supervisor2: int
+    auditor: int
+    admin: int
+    staff_b: int
+    supervisor_b: int
+    auditor_b: int
+    province_auditor: int
+    province_admin: int
+
+
+@pytest.fixture
+def people(wf) -> People:
+    prov = wf.find_or_create_unit_path(["Tỉnh ủy Quảng Nam"])
+    a = wf.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", "Huyện ủy Duy Xuyên"])
+    b = wf.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", "Huyện ủy Thăng Bình"])
+    mk = lambda name, role, unit: wf.create_user(None, name, PASSWORD, role, unit).id  # noqa: E731
+    return People(prov, a, b, mk("staff", "staff", a), mk("staff2", "staff", a), mk("lead", "supervisor", a),
+                  mk("lead2", "supervisor", a), mk("audit", "auditor", a), mk("admin", "admin", a),
+                  mk("staff_b", "staff", b), mk("lead_b", "supervisor", b), mk("audit_b", "auditor", b),
+                  mk("audit_p", "auditor", prov), mk("admin_p", "admin", prov))

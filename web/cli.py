@@ -1,0 +1,210 @@
+"""`flask --app wsgi …` commands. Each one calls the same service methods as the web pages."""
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from workflow import audit
+from workflow.definition import Registry, load_file
+from workflow.errors import DefinitionError, WorkflowError
+from workflow.service import ROLES, Workflow
+from workflow.store import Store, users
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def migrate(url: str) -> None:
+    """Bring a database to the newest schema (Alembic upgrade head)."""
+    from alembic import command
+    from alembic.config import Config
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["database_url"] = url
+    command.upgrade(cfg, "head")
+
+
+def _wf() -> Workflow:
+    return current_app.extensions["cadreflow"]
+
+
+def _fail(message: str, code: int = 1):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db():
+        """Create or upgrade the database schema (Alembic migrations)."""
+        migrate(app.config["DATABASE_URL"])
+        _wf().store.ensure_chain_head()
+        click.echo(f"database ready: {_redact(app.config['DATABASE_URL'])}")
+
+    @app.cli.command("bootstrap")
+    @click.option("--unit", default="Tỉnh ủy", show_default=True, help="Name of the top unit.")
+    def bootstrap(unit):
+        """Migrate, and on an empty database create the first administrator (credentials printed once)."""
+        migrate(app.config["DATABASE_URL"])
+        wf = _wf()
+        wf.store.ensure_chain_head()
+        with wf.store.read() as c:
+            n = c.execute(select(func.count()).select_from(users)).scalar_one()
+        if n:
+            click.echo(f"database ready ({n} users); sign in with your account")
+            return
+        unit_id = wf.find_or_create_unit_path([unit])
+        password = secrets.token_urlsafe(12)
+        wf.create_user(None, "admin", password, "admin", unit_id, "Quản trị hệ thống")
+        click.echo("=" * 60)
+        click.echo("First administrator created. Shown once; change it after signing in.")
+        click.echo("  user name: admin")
+        click.echo(f"  password:  {password}")
+        click.echo("=" * 60)
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice(ROLES), required=True)
+    @click.option("--unit", "unit_path", required=True,
+                  help="Unit path, names separated by '/', e.g. 'Tỉnh ủy Quảng Nam/Huyện ủy Duy Xuyên' (created if missing).")
+    @click.option("--name", "display_name", default=None, help="Display name.")
+    @click.option("--password", default=None, help="Password (at least 10 characters); generated and printed if omitted.")
+    def create_user(username, role, unit_path, display_name, password):
+        """Create a user with a role in a unit."""
+        wf = _wf()
+        generated = password is None
+        password = password or secrets.token_urlsafe(12)
+        try:
+            unit_id = wf.find_or_create_unit_path([p.strip() for p in unit_path.split("/") if p.strip()])
+            user = wf.create_user(None, username, password, role, unit_id, display_name)
+        except WorkflowError as e:
+            _fail(f"{e.code}: {e.message}")
+        click.echo(f"created {user.username} ({user.role}) in {user.unit_name}")
+        if generated:
+            click.echo(f"password: {password}")
+
+    defs = click.Group("definitions", help="Procedure definitions.")
+    app.cli.add_command(defs)
+
+    @defs.command("validate")
+    @click.argument("files", nargs=-1, type=click.Path())
+    def validate(files):
+        """Check definition files (default: every file in the definitions folder). Exit 1 if any is bad."""
+        paths = [Path(f) for f in files] or sorted(Path(app.config["DEFINITIONS_DIR"]).glob("*.yaml"))
+        bad, seen = 0, Registry()
+        for p in paths:
+            try:
+                d = load_file(p)
+                seen.add(d)
+                click.echo(f"ok    {p.name}: {d.label}, {len(d.steps)} steps, {len(d.transitions)} transitions")
+            except DefinitionError as e:
+                bad += 1
+                click.echo(f"error {e.message}")
+        if bad:
+            sys.exit(1)
+
+    @defs.command("list")
+    def list_definitions():
+        """The installed procedures and their versions."""
+        for d in _wf().registry.all():
+            basis = "; ".join(f"{b.number} ({b.date:%d/%m/%Y})" for b in d.legal_basis)
+            click.echo(f"{d.key:24} v{d.version}  from {d.effective_from:%d/%m/%Y}  {len(d.steps)} steps  "
+                       f"{d.title.vi}  [{basis}]")
+        for e in _wf().registry.errors:
+            click.echo(f"refused: {e.message}", err=True)
+
+    aud = click.Group("audit", help="The record.")
+    app.cli.add_command(aud)
+
+    @aud.command("verify")
+    @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+    def verify(as_json):
+        """Check the whole hash chain; exit 1 and name the first bad event if it was tampered with."""
+        v = _wf().verify()
+        if as_json:
+            click.echo(json.dumps(v.to_dict()))
+        elif v.ok:
+            click.echo(f"record intact: {v.events} events, chain verified")
+        else:
+            click.echo(f"RECORD BROKEN at event {v.first_bad_seq}: {v.problem}")
+        sys.exit(0 if v.ok else 1)
+
+    sc = click.Group("scenario", help="Dry-run a procedure with a scripted case.")
+    app.cli.add_command(sc)
+
+    @sc.command("run")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--database", default=None, help="Database URL to use and keep (default: a fresh temporary one).")
+    def scenario_run(file, database):
+        """Run FILE against a fresh temporary database (or --database) and print one JSON object."""
+        from workflow import scenario
+        try:
+            spec = scenario.load(Path(file).read_text(encoding="utf-8"))
+        except (scenario.ScenarioError, UnicodeDecodeError) as e:
+            _fail(f"{file}: {e}", 2)
+        tmp = None
+        if database:
+            migrate(database)
+            store = Store(database)
+            store.ensure_chain_head()
+        else:
+            tmp = tempfile.TemporaryDirectory(prefix="cadreflow-scenario-")
+            store = Store(f"sqlite:///{tmp.name}/scenario.db", synchronous="NORMAL")
+            store.create_all()
+        wf = Workflow(store, _wf().registry)
+        try:
+            out, ok = scenario.run(wf, spec)
+        except scenario.ScenarioError as e:
+            _fail(f"{file}: {e}", 2)
+        finally:
+            store.dispose()
+            if tmp:
+                tmp.cleanup()
+        click.echo(json.dumps(out, ensure_ascii=False))
+        sys.exit(0 if ok else 1)
+
+    @app.cli.command("seed-demo")
+    def seed_demo():
+        """Fill a demo unit tree, users for each role and a few cases at different steps."""
+        from workflow.demo import seed
+        for line in seed(_wf()):
+            click.echo(line)
+
+    @app.cli.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False))
+    def backup(target):
+        """Online backup of the SQLite database to TARGET (PostgreSQL: use pg_dump, see README)."""
+        from workflow.backup import backup_sqlite
+        try:
+            n = backup_sqlite(_wf().store, target)
+        except WorkflowError as e:
+            _fail(e.message)
+        click.echo(f"backup written to {target} ({n} events)")
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--yes", is_flag=True, help="Replace the current database without asking.")
+    def restore(source, yes):
+        """Replace the SQLite database with a backup, then verify the record."""
+        from workflow.backup import restore_sqlite
+        if not yes:
+            click.confirm("This replaces the current database. Continue?", abort=True)
+        try:
+            v = restore_sqlite(_wf().store, source)
+        except WorkflowError as e:
+            _fail(e.message)
+        click.echo(f"restored; record {'intact' if v.ok else 'BROKEN'}: {v.events} events")
+        sys.exit(0 if v.ok else 1)
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url

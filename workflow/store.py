@@ -1,0 +1,241 @@
+"""SQLAlchemy 2 (Core) tables, the engine, and units of work.
+
+SQLite: WAL with synchronous=FULL (a step the user saw saved survives a power cut); every write
+unit of work begins with BEGIN IMMEDIATE so two writers queue instead of failing on a lock
+upgrade. PostgreSQL through a `postgresql+psycopg://` URL. The schema is created by Alembic
+(`flask --app wsgi init-db`); `metadata.create_all` is used only for throw-away databases."""
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer,
+                        LargeBinary, MetaData, String, Table, Text, UniqueConstraint, create_engine, event)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+units = Table(
+    "units", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("parent_id", Integer, ForeignKey("units.id"), nullable=True),
+    # materialised path '/1/4/9/': a unit's subtree is every path starting with its own
+    Column("path", String(1000), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("parent_id", "name"),
+    Index("ix_units_path", "path"),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("unit_id", Integer, ForeignKey("units.id"), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True), nullable=True),
+    Column("locale", String(5), nullable=True),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("definition_key", String(80), nullable=False),
+    Column("definition_version", Integer, nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("unit_id", Integer, ForeignKey("units.id"), nullable=False),
+    Column("state", String(80), nullable=False),
+    Column("status", String(20), nullable=False),            # open | completed | cancelled
+    Column("version", Integer, nullable=False),               # optimistic lock
+    Column("step_started_at", DateTime(timezone=True), nullable=False),
+    Column("step_due", Date, nullable=True),                  # deadline of the current step
+    Column("awaiting", String(20), nullable=True),            # approval | head_decision | None
+    Column("approval_requested_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("opened_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_cases_unit_status_updated", "unit_id", "status", "updated_at"),
+    Index("ix_cases_definition_state", "definition_key", "state"),
+    Index("ix_cases_updated_at", "updated_at"),
+)
+
+# What steps recorded: forms, tallies, head decisions, announcements, documents, approvals.
+# A return to an earlier step marks the records of the steps it undoes as superseded; they
+# stay, and the event log keeps every version anyway.
+records = Table(
+    "records", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("step_key", String(80), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("actor_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("superseded", Boolean, nullable=False, default=False),
+    Index("ix_records_case_step", "case_id", "step_key", "kind"),
+    Index("ix_records_kind_created", "kind", "created_at"),
+)
+
+# Uploaded file contents, addressed by sha256 (never served inline, never executed).
+blobs = Table(
+    "blobs", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+# The record: append-only and hash-chained across the whole database.
+events = Table(
+    "events", metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("case_id", Integer, nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", Integer, nullable=True),
+    Column("actor", String(80), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("unit_id", Integer, nullable=True),
+    Column("kind", String(40), nullable=False),
+    Column("from_state", String(80), nullable=True),
+    Column("to_state", String(80), nullable=True),
+    Column("payload", Text, nullable=False),                  # canonical JSON, hashed as stored
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_events_case_seq", "case_id", "seq"),
+    Index("ix_events_actor_seq", "actor_id", "seq"),
+    Index("ix_events_at", "at"),
+    Index("ix_events_kind_seq", "kind", "seq"),
+)
+
+# One row: the last event's seq and hash. Every write locks it (FOR UPDATE on PostgreSQL;
+# BEGIN IMMEDIATE serialises SQLite), so the chain never forks, and deleting the newest
+# events is detected because the head no longer matches.
+chain_head = Table(
+    "chain_head", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+idempotency = Table(
+    "idempotency_keys", metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=False),
+    Column("key", String(200), primary_key=True),
+    Column("request", String(64), nullable=False),            # fingerprint of what was asked
+    Column("response", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# The fingerprint of every definition version a case was opened under: a file edited in place
+# under the same version is refused instead of silently changing running cases.
+definition_versions = Table(
+    "definition_versions", metadata,
+    Column("key", String(80), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("first_used_at", DateTime(timezone=True), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+GENESIS = "0" * 64
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; they are UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+def normalise_url(url: str) -> str:
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Store:
+    def __init__(self, url: str, *, synchronous: str = "FULL", pool_size: int = 5, echo: bool = False):
+        self.url = normalise_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine: Engine = create_engine(self.url, echo=echo, poolclass=NullPool if ":memory:" not in self.url else None,
+                                                connect_args={"timeout": 30, "check_same_thread": False})
+            self._sqlite_setup(synchronous)
+        else:
+            self.engine = create_engine(self.url, echo=echo, pool_size=pool_size, max_overflow=10,
+                                        pool_pre_ping=True)
+
+    def _sqlite_setup(self, synchronous: str) -> None:
+        sync = synchronous.upper()
+        if sync not in ("FULL", "NORMAL", "EXTRA", "OFF"):
+            raise ValueError(f"synchronous={synchronous!r}")
+
+        @event.listens_for(self.engine, "connect")
+        def _connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None          # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA synchronous={sync}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(self.engine, "begin")
+        def _begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("cadreflow_write")
+                                 else "BEGIN")
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One transaction that will write: committed on success, rolled back on any error."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(cadreflow_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    def create_all(self) -> None:
+        """For throw-away databases (scenario runs, tests); real ones are migrated by Alembic."""
+        metadata.create_all(self.engine)
+        self.ensure_chain_head()
+
+    def ensure_chain_head(self) -> None:
+        with self.write() as c:
+            if c.execute(chain_head.select()).first() is None:
+                c.execute(chain_head.insert().values(id=1, seq=0, hash=GENESIS))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
