@@ -705,6 +705,15 @@ class Workflow:
             total = c.execute(select(func.count()).select_from(events).where(*cond)).scalar_one()
             items = self._events(c, select(events).where(*cond).order_by(events.c.seq.desc())
                                  .limit(per_page).offset((page - 1) * per_page))
+            # name each event's case and procedure, so a reader can show step titles, not keys
+            ids = {e["case_id"] for e in items if e["case_id"] is not None}
+            about = {r.id: r for r in c.execute(select(cases.c.id, cases.c.title, cases.c.definition_key,
+                                                       cases.c.definition_version).where(cases.c.id.in_(ids)))} \
+                if ids else {}
+            for e in items:
+                r = about.get(e["case_id"])
+                e.update(case_title=r.title if r else None, procedure=r.definition_key if r else None,
+                         procedure_version=r.definition_version if r else None)
             return Page(items, total, page, per_page)
 
     def verify(self, actor_id: int | None = None) -> audit.Verification:
@@ -908,6 +917,15 @@ class Workflow:
         # committed: the failure stays on the record even though we refuse
         raise AuthFailed("wrong user name or password" if reason != "locked" else
                          f"too many failed attempts; try again in {LOCK_MINUTES} minutes", reason=reason)
+
+    def set_locale(self, actor_id: int, locale: str | None) -> User:
+        """The user's preferred language for the pages ('vi', 'en', or None for the default)."""
+        if locale not in (None, "vi", "en"):
+            raise Validation("language must be 'vi' or 'en'", fields={"locale": "vi or en"})
+        with self.store.write() as c:
+            user = self._user(c, actor_id)
+            c.execute(update(users).where(users.c.id == user.id).values(locale=locale))
+            return self._user(c, user.id)
 
     def record_sign_out(self, actor_id: int) -> None:
         with self.store.write() as c:
