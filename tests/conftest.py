@@ -14,6 +14,11 @@ from workflow.definition import Registry
 from workflow.service import Workflow
 from workflow.store import Store, metadata, normalise_url
 
+import workflow.security
+
+# Each stored hash records its own scrypt cost, so tests may hash cheaply; production keeps 2**14.
+workflow.security._N = 2**10
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions"
 PG_URL = os.environ.get("TEST_DATABASE_URL")

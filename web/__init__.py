@@ -29,6 +29,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_cli(app)
     from .site import init_site
     init_site(app)
+    from .api import init_api, json_errors
+    init_api(app)
+    json_errors(app)
     return app
 
 

@@ -1,0 +1,173 @@
+"""The OpenAPI 3.1 description of /api/v1. Its schemas are JSON Schema 2020-12: the tests validate
+every real response against them."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from workflow.errors import ALL_CODES
+
+STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+NSTR, NINT = {"type": ["string", "null"]}, {"type": ["integer", "null"]}
+TEXT = {"type": "object", "required": ["vi", "en"], "properties": {"vi": STR, "en": STR}}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(required: list[str], props: dict, extra: bool = False) -> dict:
+    return {"type": "object", "required": required, "properties": props, "additionalProperties": extra}
+
+
+SCHEMAS = {
+    "Error": obj(["error", "message"], {
+        "error": {"type": "string", "enum": sorted(set(ALL_CODES) | {"internal"})}, "message": STR,
+        "fields": {"type": "object", "additionalProperties": STR}}),
+    "Case": obj(["id", "procedure", "procedure_version", "title", "unit_id", "state", "step_no", "status", "version"], {
+        "id": INT, "procedure": STR, "procedure_version": INT, "title": STR, "unit_id": INT, "unit_name": STR,
+        "state": STR, "step_no": INT, "status": {"enum": ["open", "completed", "cancelled"]}, "version": INT,
+        "awaiting": {"enum": ["approval", "head_decision", None]}, "step_due": NSTR, "overdue": BOOL,
+        "opened_at": STR, "updated_at": STR}),
+    "CaseList": obj(["items", "total", "page", "per_page", "pages"], {
+        "items": {"type": "array", "items": ref("Case")}, "total": INT, "page": INT, "per_page": INT, "pages": INT}),
+    "ActionResult": obj(["case", "event_seq", "replayed"], {
+        "case": ref("Case"), "event_seq": NINT, "replayed": BOOL, "result": {"type": "object"},
+        "awaiting": NSTR}),
+    "CaseDetail": obj(["case", "current_step", "actions", "steps", "candidates"], {
+        "case": ref("Case"), "current_step": NSTR,
+        "actions": {"type": "array", "items": {"enum": ["record", "tally", "attach", "announce", "advance",
+                                                        "request_approval", "approve", "return",
+                                                        "head_decision", "cancel"]}},
+        "return_targets": {"type": "array", "items": STR}, "candidates": {"type": "array", "items": STR},
+        "nominees": {"type": "array", "items": STR}, "approval_requested_by": NSTR,
+        "steps": {"type": "object", "additionalProperties": {"type": "object"}},
+        "timeline": {"type": "object", "additionalProperties": {"type": "object"}}}),
+    "Event": obj(["seq", "at", "actor", "role", "kind", "payload", "hash"], {
+        "seq": INT, "case_id": NINT, "at": STR, "actor": STR, "role": STR, "unit_id": NINT, "kind": STR,
+        "from_state": NSTR, "to_state": NSTR, "payload": {"type": "object"}, "hash": STR}),
+    "EventList": obj(["items"], {"items": {"type": "array", "items": ref("Event")}, "total": INT, "page": INT,
+                                 "per_page": INT, "pages": INT}),
+    "Verification": obj(["ok", "events", "first_bad_seq", "problem", "head_seq"], {
+        "ok": BOOL, "events": INT, "first_bad_seq": NINT, "problem": NSTR, "head_seq": INT}),
+    "Procedure": obj(["key", "version", "title", "effective_from", "legal_basis", "steps_count"], {
+        "key": STR, "version": INT, "title": TEXT, "effective_from": STR, "steps_count": INT,
+        "legal_basis": {"type": "array", "items": {"type": "object"}}, "steps": {"type": "array"},
+        "transitions": {"type": "array"}, "vote_rules": {"type": "array"}, "fingerprint": STR,
+        "versions": {"type": "array", "items": INT}}),
+    "ProcedureList": obj(["items"], {"items": {"type": "array", "items": ref("Procedure")}}),
+    "User": obj(["id", "username", "display_name", "role", "unit_id", "active"], {
+        "id": INT, "username": STR, "display_name": STR, "role": {"enum": ["staff", "supervisor", "auditor", "admin"]},
+        "unit_id": INT, "unit_name": STR, "active": BOOL}),
+}
+
+EXPECTED = {"expected_version": {**INT, "description": "the case version you saw; a stale one gets 409 version_conflict"}}
+COUNT = {"type": "integer", "minimum": 0}
+TALLY = {"type": "object", "required": ["summoned", "present", "issued", "collected", "valid", "invalid", "candidates"],
+         "properties": {"summoned": COUNT, "present": COUNT, "issued": COUNT, "collected": COUNT, "valid": COUNT,
+                        "invalid": COUNT, "members": COUNT, "held_on": STR, "place": STR,
+                        "candidates": {"type": "object", "minProperties": 1, "additionalProperties": {
+                            "type": "object", "additionalProperties": COUNT,
+                            "description": "agree/disagree, or high/confidence/low"}}}}
+ACTIONS = {
+    "record": ("Record the current step's form fields", {"fields": {"type": "object"}}, ["fields"]),
+    "tally": ("Record a conference's vote tally (counts only: ballots are secret)", {"tally": TALLY}, ["tally"]),
+    "request-approval": ("Ask a supervisor to approve leaving the step", {"comment": STR}, []),
+    "approve": ("Approve leaving the step (not by the requester: four eyes)", {"comment": STR}, []),
+    "return": ("Return to an earlier step, or decline a pending approval", {"reason": STR, "to": STR}, ["reason"]),
+    "head-decision": ("The head's decision on a candidate exactly at the threshold",
+                      {"candidate": STR, "accept": BOOL, "comment": STR}, ["candidate", "accept"]),
+    "announce": ("Publish the announcement of the decision", {"decision_no": STR, "date": STR, "signer": STR,
+                                                              "place": STR, "text": STR},
+                 ["decision_no", "date", "signer", "text"]),
+    "advance": ("Leave the step forward (asks for approval where the step needs it)", {}, []),
+    "cancel": ("Cancel the case, with a reason", {"reason": STR}, ["reason"]),
+}
+
+
+def _resp(schema: str, desc: str = "OK") -> dict:
+    return {"description": desc, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+def _errors(*codes: int) -> dict:
+    words = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
+             409: "Conflict (version_conflict, not_allowed)", 422: "Invalid input or rule not met"}
+    return {str(c): _resp("Error", words[c]) for c in codes}
+
+
+IDEM = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 200},
+        "description": "a retried request with the same key is answered with the first result, not applied twice"}
+CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+
+
+def _q(name: str, schema: dict, desc: str = "") -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": desc}
+
+
+@lru_cache(maxsize=1)
+def spec() -> dict:
+    paths: dict = {
+        "/me": {"get": {"summary": "The signed-in user", "operationId": "me",
+                        "responses": {"200": _resp("User"), **_errors(401)}}},
+        "/procedures": {"get": {"summary": "Installed procedures (newest version of each)", "operationId": "procedures",
+                                "responses": {"200": _resp("ProcedureList"), **_errors(401)}}},
+        "/procedures/{key}": {"get": {
+            "summary": "A procedure's newest version, in full", "operationId": "procedure",
+            "parameters": [{"name": "key", "in": "path", "required": True, "schema": STR}],
+            "responses": {"200": _resp("Procedure"), **_errors(401, 404)}}},
+        "/procedures/{key}/versions/{version}": {"get": {
+            "summary": "One version of a procedure", "operationId": "procedureVersion",
+            "parameters": [{"name": "key", "in": "path", "required": True, "schema": STR},
+                           {"name": "version", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}],
+            "responses": {"200": _resp("Procedure"), **_errors(401, 404)}}},
+        "/cases": {
+            "get": {"summary": "Cases you may see, newest first", "operationId": "listCases",
+                    "parameters": [_q("procedure", STR), _q("state", STR), _q("unit_id", {"type": "integer", "minimum": 1}),
+                                   _q("status", {"enum": ["open", "completed", "cancelled"]}), _q("q", STR, "text in the title"),
+                                   _q("overdue", {"enum": ["1", "0", "true", "false"]}),
+                                   _q("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
+                                   _q("per_page", {"type": "integer", "minimum": 1, "maximum": 100})],
+                    "responses": {"200": _resp("CaseList"), **_errors(401, 422)}},
+            "post": {"summary": "Open a case", "operationId": "openCase", "parameters": [IDEM],
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["procedure", "title"],
+                         "properties": {"procedure": STR, "title": {"type": "string", "maxLength": 300},
+                                        "unit_id": {"type": "integer", "minimum": 1},
+                                        "version": {"type": "integer", "minimum": 1}}}}}},
+                     "responses": {"201": _resp("ActionResult", "Opened"), "200": _resp("ActionResult", "Replayed"),
+                                   **_errors(401, 403, 404, 422)}}},
+        "/cases/{case_id}": {"get": {"summary": "A case: state, records of every step, your possible actions",
+                                     "operationId": "getCase", "parameters": [CASE_ID],
+                                     "responses": {"200": _resp("CaseDetail"), **_errors(401, 403, 404)}}},
+        "/cases/{case_id}/history": {"get": {"summary": "Every event of a case, oldest first", "operationId": "caseHistory",
+                                             "parameters": [CASE_ID],
+                                             "responses": {"200": _resp("EventList"), **_errors(401, 403, 404)}}},
+        "/audit/events": {"get": {
+            "summary": "Search the record (auditors, supervisors, administrators)", "operationId": "auditEvents",
+            "parameters": [_q("case_id", {"type": "integer", "minimum": 1}), _q("user", STR), _q("procedure", STR),
+                           _q("unit_id", {"type": "integer", "minimum": 1}), _q("kind", STR),
+                           _q("from", {"type": "string", "format": "date"}), _q("to", {"type": "string", "format": "date"}),
+                           _q("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
+                           _q("per_page", {"type": "integer", "minimum": 1, "maximum": 500})],
+            "responses": {"200": _resp("EventList"), **_errors(401, 403, 422)}}},
+        "/audit/verify": {"get": {"summary": "Verify the whole hash chain", "operationId": "auditVerify",
+                                  "responses": {"200": _resp("Verification"), **_errors(401, 403)}}},
+    }
+    for name, (summary, props, required) in ACTIONS.items():
+        paths[f"/cases/{{case_id}}/{name}"] = {"post": {
+            "summary": summary, "operationId": "case_" + name.replace("-", "_"), "parameters": [CASE_ID, IDEM],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["expected_version", *required], "properties": {**EXPECTED, **props}}}}},
+            "responses": {"200": _resp("ActionResult"), **_errors(401, 403, 404, 409, 422)}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "cadreflow API", "version": "1.0.0",
+                 "description": "Cadre personnel procedures: cases, conferences, approvals, the record. Errors are "
+                                "{error, message, fields?} with stable codes."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"token": []}, {"cookie": []}],
+        "paths": paths,
+        "components": {"schemas": SCHEMAS, "securitySchemes": {
+            "token": {"type": "http", "scheme": "bearer", "description": "a personal API token (cf_…)"},
+            "cookie": {"type": "apiKey", "in": "cookie", "name": "session",
+                       "description": "the web session; state-changing requests also need X-CSRFToken"}}},
+    }
