@@ -40,12 +40,12 @@ def exactly_at(votes: int, base: int, fraction: Fraction) -> bool:
 
 
 def minimum_votes(base: int, op: str, fraction: Fraction) -> int:
-    """The smallest count of votes that satisfies the threshold on this base."""
-    exact = base * fraction.numerator / fraction.denominator
-    floor = base * fraction.numerator // fraction.denominator
+    """The smallest count of votes that satisfies the threshold on this base (integer arithmetic
+    only: exact on any base)."""
+    q, r = divmod(base * fraction.numerator, fraction.denominator)
     if op == "ge":
-        return floor if floor == exact else floor + 1
-    return floor + 1
+        return q if r == 0 else q + 1
+    return q + 1
 
 
 def quorum_met(present: int, of: int, fraction: Fraction) -> bool:
@@ -129,7 +129,9 @@ def nominate(votes: Mapping[str, int], base: int, op: str, fraction: Fraction,
                   for j in each.judgements}
         going = []
     elif no_pass == "top_two" and votes:
-        ranked = sorted({j.votes for j in each.judgements}, reverse=True)
+        # the second-placed candidate's count (not the second distinct count): a tie for first
+        # place is already two people
+        ranked = sorted((j.votes for j in each.judgements), reverse=True)
         cut = ranked[1] if len(ranked) > 1 else ranked[0]
         going = [j.name for j in each.judgements if j.votes >= cut and j.votes > 0]
         status = {j.name: (RUNOFF if j.name in going else NOT_SELECTED) for j in each.judgements}
