@@ -114,9 +114,6 @@ def test_minimum_votes_is_the_least_count_that_meets_the_threshold(base, op, f):
     assert not meets(m - 1, base, op, f)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: rules.minimum_votes computes `exact` with float division "
-                                       "(rules.py:44), so on bases beyond 2**53 a non-integer quotient rounds to "
-                                       "an integer and the count returned is one too low")
 def test_minimum_votes_stays_exact_on_huge_bases():
     base, f = 3 * 2 ** 53 + 1, Fraction(1, 3)
     m = minimum_votes(base, "ge", f)
@@ -288,9 +285,6 @@ def test_nominate_candidate_exactly_at_threshold_waits_for_the_head_under_head_d
     assert status(decided) == {"A": SELECTED, "B": NOT_SELECTED} and decided.passed is True
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: rules.nominate (rules.py:132-134) cuts at the second-highest "
-                                       "DISTINCT vote count, so when two candidates tie for first place the third "
-                                       "also goes on as 'top two'")
 def test_nominate_tie_at_first_place_sends_only_the_tied_two_on():
     out = nominate({"A": 5, "B": 5, "C": 3}, 20, "gt", HALF, "top_two")
     assert set(out.going_on) == {"A", "B"}
