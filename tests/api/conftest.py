@@ -25,14 +25,21 @@ def client(app):
     return app.test_client()
 
 
+class _Tokens(dict):
+    """A personal API token for a user of `people`, made the first time it is asked for."""
+
+    def __init__(self, wf, people):
+        super().__init__()
+        self.wf, self.people = wf, people
+
+    def __missing__(self, name: str) -> str:
+        self[name] = self.wf.create_token(getattr(self.people, name), f"test {name}")[1]
+        return self[name]
+
+
 @pytest.fixture
 def tokens(wf, people) -> dict[str, str]:
-    """A personal API token for every user of `people`."""
-    out = {}
-    for name in ("staff", "staff2", "supervisor", "supervisor2", "auditor", "admin", "staff_b", "supervisor_b",
-                 "auditor_b", "province_auditor", "province_admin"):
-        out[name] = wf.create_token(getattr(people, name), f"test {name}")[1]
-    return out
+    return _Tokens(wf, people)
 
 
 class Api:
