@@ -32,6 +32,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .api import init_api, json_errors
     init_api(app)
     json_errors(app)
+    from .security import init_security
+    init_security(app)
     return app
 
 
