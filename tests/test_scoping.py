@@ -356,3 +356,12 @@ def test_four_eyes_holds_for_an_explicit_approval_request_too(wf_supervisor_deci
     w.request_approval(lead, cid)
     assert code_of(lambda: w.approve(lead, cid)) == "four_eyes"
     assert w.approve(lead2, cid).case["state"] == "announcement"
+
+
+@pytest.mark.xfail(strict=True, reason="engine bug: Workflow._transaction answers a stored idempotency key "
+                                       "before it checks that the user is still active (and still in scope)")
+def test_a_deactivated_user_replaying_an_earlier_idempotency_key_is_forbidden_too(wf, people):
+    cid = _committee(wf, people.staff, people.supervisor2, "Hồ sơ", "criteria")
+    wf.record(people.staff, cid, CRITERIA, idempotency_key="k-1")
+    wf.update_user(people.admin, people.staff, active=False)
+    assert code_of(lambda: wf.record(people.staff, cid, CRITERIA, idempotency_key="k-1")) == "forbidden"
