@@ -33,7 +33,10 @@ def state(wf):
 
 @pytest.fixture
 def fuzz_case(api):
-    """A case at its first step with a recorded form, plus one in another district."""
+    """A case at its first step, plus one in another district; every fuzzing user's token exists
+    beforehand (making one is itself an event)."""
+    for who in ("staff", "supervisor", "auditor", "admin", "staff_b"):
+        api(who)
     r = api("staff").post("/cases", {"procedure": "appointment-internal", "title": "Bổ nhiệm thử"})
     api("staff_b").post("/cases", {"procedure": "confidence-vote", "title": "Khác"})
     return r.get_json()["case"]["id"]
