@@ -265,10 +265,6 @@ def test_concurrent_record_with_one_idempotency_key_applies_once_and_the_loser_r
                                                                                       request):
     cid = _open(wf, people)
     if not wf.store.is_sqlite:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "engine bug: on PostgreSQL the second submit of a key that is still in flight fails the "
-            "version-checked UPDATE and raises VersionConflict; Workflow._transaction only replays on "
-            "IntegrityError")))
         _both_inside(monkeypatch, "_case_row", threading.Barrier(2, timeout=WAIT))
     call = lambda: wf.record(people.staff, cid, CRITERIA, idempotency_key="form-twice")  # noqa: E731
     res = _race(call, call)
@@ -298,10 +294,6 @@ def _hold_briefly(monkeypatch, owner, name: str, barrier: threading.Barrier) -> 
 def test_parallel_wrong_passwords_cannot_get_more_than_five_guesses_before_the_lock(wf, people, monkeypatch, request):
     n = 10
     if not wf.store.is_sqlite:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "engine bug: Workflow.authenticate reads users.failed_logins without a lock and writes back "
-            "failed_logins + 1; on PostgreSQL parallel attempts overwrite each other, every guess is checked "
-            "and the account is not locked")))
         _hold_briefly(monkeypatch, service_module, "check_password", threading.Barrier(n, timeout=3))
     res = _race(*[lambda i=i: wf.authenticate("staff", f"guess number {i}") for i in range(n)])
     reasons = sorted(r.params["reason"] for r in res)
@@ -315,10 +307,6 @@ def test_two_first_cases_of_a_procedure_opened_at_once_both_open(wf, people, mon
     """The first case of a definition version pins its fingerprint; two staff doing that at the
     same moment must both get their case (not a raw database error)."""
     if not wf.store.is_sqlite:
-        request.applymarker(pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-            "engine bug: Workflow._pin_definition selects then inserts into definition_versions; on "
-            "PostgreSQL the second of two concurrent first openings hits the primary key and a raw "
-            "IntegrityError escapes open_case")))
         _hold_briefly(monkeypatch, Workflow, "_pin_definition", threading.Barrier(2, timeout=3))
     out: list = []
 

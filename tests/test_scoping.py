@@ -358,8 +358,6 @@ def test_four_eyes_holds_for_an_explicit_approval_request_too(wf_supervisor_deci
     assert w.approve(lead2, cid).case["state"] == "announcement"
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: Workflow._transaction answers a stored idempotency key "
-                                       "before it checks that the user is still active (and still in scope)")
 def test_a_deactivated_user_replaying_an_earlier_idempotency_key_is_forbidden_too(wf, people):
     cid = _committee(wf, people.staff, people.supervisor2, "Hồ sơ", "criteria")
     wf.record(people.staff, cid, CRITERIA, idempotency_key="k-1")

@@ -105,8 +105,13 @@ def verify(conn: Connection, batch: int = 5000) -> Verification:
     if head is None:
         return Verification(count == 0, count, None if count == 0 else 1,
                             None if count == 0 else "the chain head is missing", 0)
-    if head.seq != count or head.hash != prev_hash:
-        return Verification(False, count, count + 1 if head.seq > count else head.seq,
-                            f"the record ends at event {count} but the chain head says {head.seq}: "
-                            "the newest events were deleted or the head was altered", head.seq)
+    if count > head.seq:
+        return Verification(False, count, head.seq + 1, f"event {head.seq + 1} and after were written behind "
+                            f"the chain head's back (the head says the record ends at {head.seq})", head.seq)
+    if count < head.seq:
+        return Verification(False, count, count + 1, f"the record ends at event {count} but the chain head says "
+                            f"{head.seq}: the newest events were deleted", head.seq)
+    if head.hash != prev_hash:
+        return Verification(False, count, head.seq, f"event {head.seq} does not match the chain head "
+                            "(the event or the head was altered)", head.seq)
     return Verification(True, count, head_seq=head.seq)

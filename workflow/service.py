@@ -171,7 +171,8 @@ class Workflow:
                  max_upload: int = MAX_UPLOAD):
         self.store = store
         self.registry = registry
-        self.clock = clock
+        # SQLite keeps no UTC offset: whatever zone the clock speaks, the record stores UTC
+        self.clock = lambda: as_utc(clock())
         self.max_upload = max_upload
 
     # ---- people and places ------------------------------------------------------------------
@@ -224,6 +225,9 @@ class Workflow:
         try:
             with self.store.write() as c:
                 if idempotency_key and actor_id is not None:
+                    user = self._user(c, actor_id)          # a deactivated user gets no replay either
+                    if case_id is not None:
+                        self._case_row(c, user, case_id)    # nor one for a case out of their scope now
                     done = self._replay(c, actor_id, idempotency_key, fp)
                     if done is not None:
                         return done
@@ -232,8 +236,9 @@ class Workflow:
                     c.execute(idempotency.insert().values(user_id=actor_id, key=idempotency_key, request=fp,
                                                           response=result.to_dict(), created_at=self.clock()))
                 return result
-        except IntegrityError:
-            # Two submits with one key raced; the other committed first: answer with its result.
+        except (IntegrityError, VersionConflict):
+            # Two submits with one key raced and the other committed first (its key row collided with
+            # ours, or its change moved the case version under us): answer with its result.
             if idempotency_key and actor_id is not None:
                 with self.store.read() as c:
                     done = self._replay(c, actor_id, idempotency_key, fp)
@@ -383,9 +388,16 @@ class Workflow:
         row = c.execute(select(definition_versions.c.fingerprint).where(
             definition_versions.c.key == d.key, definition_versions.c.version == d.version)).first()
         if row is None:
-            c.execute(definition_versions.insert().values(key=d.key, version=d.version, fingerprint=d.fingerprint,
-                                                          first_used_at=self.clock()))
-        elif row.fingerprint != d.fingerprint:
+            try:
+                with c.begin_nested():
+                    c.execute(definition_versions.insert().values(key=d.key, version=d.version,
+                                                                  fingerprint=d.fingerprint, first_used_at=self.clock()))
+                return
+            except IntegrityError:
+                # another opening pinned it a moment ago: compare with what it pinned
+                row = c.execute(select(definition_versions.c.fingerprint).where(
+                    definition_versions.c.key == d.key, definition_versions.c.version == d.version)).first()
+        if row.fingerprint != d.fingerprint:
             raise Validation(f"{d.source} was changed after cases were opened under {d.label}; "
                              "publish the change as a new version instead", procedure=d.key)
 
@@ -895,7 +907,7 @@ class Workflow:
         now = self.clock()
         username = str(username or "")[:80]
         with self.store.write() as c:
-            row = c.execute(select(users).where(users.c.username == username)).first()
+            row = c.execute(select(users).where(users.c.username == username).with_for_update()).first()
             locked = row is not None and row.locked_until is not None and as_utc(row.locked_until) > now
             ok = row is not None and row.active and not locked and check_password(row.password_hash, str(password or ""))
             if ok:
