@@ -1,0 +1,134 @@
+"""Administration: users (create, role, unit, deactivate/reactivate, reset password), the unit tree,
+and the installed procedure definitions with the files the registry refused."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from workflow.errors import WorkflowError
+from workflow.service import ROLES
+
+from ..cases.diagram import state_diagram
+from ..site import error_text, field_messages, require_login, require_role, uid, wf
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def _admins_only():
+    refused = require_login()
+    if refused is not None:
+        return refused
+    require_role("admin")
+    return None
+
+
+def _int(v):
+    try:
+        return int(v) if v not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.get("")
+def index():
+    return render_template("admin/index.html", users=wf().list_users(uid()), units=wf().list_units(uid()),
+                           definitions=wf().registry.all(), refused=wf().registry.errors)
+
+
+# ---- users -------------------------------------------------------------------------------------
+
+@bp.route("/users", methods=["GET", "POST"])
+def users():
+    values, errors, status = {}, {}, 200
+    if request.method == "POST":
+        values = request.form
+        try:
+            u = wf().create_user(uid(), request.form.get("username", ""), request.form.get("password", ""),
+                                 request.form.get("role", ""), _int(request.form.get("unit_id")),
+                                 request.form.get("display_name") or None)
+            flash(_("Đã tạo người dùng %(name)s.", name=u.username), "success")
+            return redirect(url_for("admin.users"))
+        except WorkflowError as e:
+            flash(error_text(e), "danger")
+            errors, status = field_messages(e), e.http_status
+    return render_template("admin/users.html", users=wf().list_users(uid()), units=wf().list_units(uid()),
+                           roles=ROLES, values=values, errors=errors), status
+
+
+def _user_page(user_id: int, status: int = 200, errors: dict | None = None):
+    user = next((u for u in wf().list_users(uid()) if u.id == user_id), None)
+    if user is None:
+        abort(404)
+    return render_template("admin/user.html", u=user, units=wf().list_units(uid()), roles=ROLES,
+                           errors=errors or {}), status
+
+
+@bp.get("/users/<int:user_id>")
+def user(user_id: int):
+    return _user_page(user_id)
+
+
+def _update(user_id: int, done: str, **changes):
+    try:
+        wf().update_user(uid(), user_id, **changes)
+    except WorkflowError as e:
+        if e.http_status == 404:
+            raise
+        flash(error_text(e, with_fields=True), "danger")
+        return _user_page(user_id, e.http_status, field_messages(e))
+    flash(done, "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>")
+def update_user(user_id: int):
+    return _update(user_id, _("Đã lưu thay đổi."), role=request.form.get("role") or None,
+                   unit_id=_int(request.form.get("unit_id")),
+                   display_name=request.form.get("display_name") or None)
+
+
+@bp.post("/users/<int:user_id>/active")
+def set_active(user_id: int):
+    active = request.form.get("active") == "1"
+    return _update(user_id, _("Đã kích hoạt lại tài khoản.") if active else _("Đã vô hiệu hóa tài khoản."),
+                   active=active)
+
+
+@bp.post("/users/<int:user_id>/password")
+def reset_password(user_id: int):
+    return _update(user_id, _("Đã đặt lại mật khẩu. Hãy chuyển mật khẩu mới cho người dùng theo kênh an toàn."),
+                   password=request.form.get("password", ""))
+
+
+# ---- units -------------------------------------------------------------------------------------
+
+@bp.route("/units", methods=["GET", "POST"])
+def units():
+    values, errors, status = {}, {}, 200
+    if request.method == "POST":
+        values = request.form
+        try:
+            u = wf().create_unit(uid(), request.form.get("name", ""), _int(request.form.get("parent_id")))
+            flash(_("Đã tạo đơn vị “%(name)s”.", name=u["name"]), "success")
+            return redirect(url_for("admin.units"))
+        except WorkflowError as e:
+            flash(error_text(e), "danger")
+            errors, status = field_messages(e), e.http_status
+    return render_template("admin/units.html", units=wf().list_units(uid()), values=values, errors=errors), status
+
+
+# ---- definitions -------------------------------------------------------------------------------
+
+@bp.get("/definitions")
+def definitions():
+    return render_template("admin/definitions.html", definitions=wf().registry.all(), refused=wf().registry.errors)
+
+
+@bp.get("/definitions/<key>/<int:version>")
+def definition(key: str, version: int):
+    try:
+        d = wf().registry.get(key, version)
+    except KeyError:
+        abort(404)
+    return render_template("admin/definition.html", d=d, diagram=state_diagram(d))

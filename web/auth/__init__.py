@@ -1,0 +1,47 @@
+"""Sign-in and sign-out. `Workflow.authenticate` hashes, throttles and records every failure."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from workflow.errors import WorkflowError
+
+from ..site import LOCALES, SignedIn, error_text, safe_next, wf
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next"), url_for("cases.home")))
+    if request.method == "GET":
+        return render_template("auth/login.html", username="")
+    username = request.form.get("username", "").strip()
+    try:
+        user = wf().authenticate(username, request.form.get("password", ""), source=request.remote_addr or "")
+    except WorkflowError as e:
+        flash(error_text(e), "danger")
+        return render_template("auth/login.html", username=username), 401
+    session.clear()          # a fresh session at sign-in (no fixation); keep the chosen language
+    lang = request.form.get("lang")
+    if user.locale in LOCALES:
+        session["lang"] = user.locale
+    elif lang in LOCALES:
+        session["lang"] = lang
+    login_user(SignedIn(user))
+    return redirect(safe_next(request.args.get("next"), url_for("cases.home")))
+
+
+@bp.post("/logout")
+def logout():
+    if current_user.is_authenticated:
+        wf().record_sign_out(current_user.user.id)
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
