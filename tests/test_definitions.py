@@ -492,32 +492,42 @@ def flask(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
                           text=True, encoding="utf-8", timeout=120)
 
 
-def test_cli_validate_accepts_a_good_file(tmp_path):
-    r = flask(tmp_path, "definitions", "validate", str(DEFINITIONS / "appointment-internal.v1.yaml"))
+@pytest.fixture(scope="module")
+def validate_runs(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
+    """`definitions validate` on a good file, a bad one, both, and with no argument (run together)."""
+    tmp = tmp_path_factory.mktemp("validate")
+    bad = real("appointment-internal")
+    bad["transitions"][5]["dest"] = "decison"
+    bad_path = write(tmp, bad)
+    good_path = str(DEFINITIONS / "appointment-internal.v1.yaml")
+    jobs = {"good": [good_path], "bad": [str(bad_path)], "mixed": [str(DEFINITIONS / "confidence-vote.v1.yaml"),
+                                                                   str(bad_path)], "all": []}
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(pool.map(lambda k: (k, flask(tmp / k, "definitions", "validate", *jobs[k])), jobs))
+
+
+def test_cli_validate_accepts_a_good_file(validate_runs):
+    r = validate_runs["good"]
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "ok    appointment-internal.v1.yaml: appointment-internal v1, 7 steps" in r.stdout
+    assert r.stdout.startswith("ok    appointment-internal.v1.yaml: appointment-internal v1, 7 steps, 13 transitions")
 
 
-def test_cli_validate_refuses_a_bad_file_and_prints_the_message(tmp_path):
-    data = real("appointment-internal")
-    data["transitions"][5]["dest"] = "decison"
-    path = write(tmp_path, data)
-    r = flask(tmp_path, "definitions", "validate", str(path))
+def test_cli_validate_refuses_a_bad_file_and_prints_the_message(validate_runs):
+    r = validate_runs["bad"]
     assert r.returncode == 1
-    assert "error appointment-internal.v1.yaml: transitions[5].dest: unknown step 'decison'" in r.stdout
+    assert r.stdout.strip() == "error appointment-internal.v1.yaml: transitions[5].dest: unknown step 'decison'"
 
 
-def test_cli_validate_exits_1_when_any_of_several_files_is_bad(tmp_path):
-    data = real("confidence-vote")
-    data["vote_rules"]["confidence"].pop("outcomes")
-    bad = write(tmp_path, data)
-    r = flask(tmp_path, "definitions", "validate", str(DEFINITIONS / "appointment-internal.v1.yaml"), str(bad))
+def test_cli_validate_exits_1_when_any_of_several_files_is_bad(validate_runs):
+    r = validate_runs["mixed"]
     assert r.returncode == 1
-    assert "ok    appointment-internal.v1.yaml" in r.stdout
-    assert "error confidence-vote.v1.yaml: vote_rules.confidence: mode 'levels' needs" in r.stdout
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("ok    confidence-vote.v1.yaml: confidence-vote v1, 4 steps")
+    assert lines[1] == "error appointment-internal.v1.yaml: transitions[5].dest: unknown step 'decison'"
 
 
-def test_cli_validate_with_no_file_checks_every_shipped_definition(tmp_path):
-    r = flask(tmp_path, "definitions", "validate")
+def test_cli_validate_with_no_file_checks_every_shipped_definition(validate_runs):
+    r = validate_runs["all"]
     assert r.returncode == 0, r.stdout + r.stderr
     assert sorted(line.split()[1].rstrip(":") for line in r.stdout.splitlines() if line.startswith("ok")) == SHIPPED
