@@ -7,13 +7,15 @@ upgrade. PostgreSQL through a `postgresql+psycopg://` URL. The schema is created
 from __future__ import annotations
 
 import datetime as dt
+import os
+import weakref
 from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer,
                         LargeBinary, MetaData, String, Table, Text, UniqueConstraint, create_engine, event)
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -162,6 +164,17 @@ api_tokens = Table(
 GENESIS = "0" * 64
 
 
+def _dispose_in_forked_child(engine: Engine) -> None:
+    """A forked worker (gunicorn --preload) must not share the parent's pooled SQLite connections."""
+    ref = weakref.ref(engine)
+
+    def after_fork() -> None:
+        e = ref()
+        if e is not None:
+            e.dispose(close=False)
+    os.register_at_fork(after_in_child=after_fork)
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -186,9 +199,13 @@ class Store:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine: Engine = create_engine(self.url, echo=echo, poolclass=NullPool if ":memory:" not in self.url else None,
+            # Pooled: opening a connection (and its PRAGMAs) per transaction, and closing it (the last
+            # close checkpoints the WAL) cost more than the transaction itself. Overflow never blocks.
+            pool = {} if ":memory:" in self.url else {"poolclass": QueuePool, "pool_size": pool_size, "max_overflow": -1}
+            self.engine: Engine = create_engine(self.url, echo=echo, **pool,
                                                 connect_args={"timeout": 30, "check_same_thread": False})
             self._sqlite_setup(synchronous)
+            _dispose_in_forked_child(self.engine)
         else:
             self.engine = create_engine(self.url, echo=echo, pool_size=pool_size, max_overflow=10,
                                         pool_pre_ping=True)
