@@ -116,7 +116,7 @@ def step_name(d: Definition | None, key: str | None, limit: int | None = None) -
     return key or ""
 
 
-ROLE_NAMES = {"staff": N_("Chuyên viên"), "supervisor": N_("Lãnh đạo"), "auditor": N_("Kiểm tra"), "admin": N_("Quản trị"),
+ROLE_NAMES = {"staff": N_("Chuyên viên"), "supervisor": N_("Lãnh đạo"), "auditor": N_("Cán bộ kiểm tra"), "admin": N_("Quản trị viên"),
               "system": N_("Hệ thống"), "anonymous": N_("Chưa đăng nhập")}
 STATUS_NAMES = {"open": N_("Đang xử lý"), "completed": N_("Hoàn thành"), "cancelled": N_("Đã hủy")}
 AWAITING_NAMES = {"approval": N_("Chờ phê duyệt"), "head_decision": N_("Chờ người đứng đầu quyết định")}

@@ -10,8 +10,9 @@ from workflow.definition import Definition
 
 from ..site import short_title, text
 
-BOX_X, BOX_W, BOX_H, GAP, TOP = 8, 330, 54, 30, 8
-LINE_CHARS = 38
+BOX_X, BOX_W, BOX_H, GAP, TOP = 8, 330, 62, 30, 8
+LINE_CHARS = 31
+FONT = 16
 
 
 def _wrap(s: str, width: int = LINE_CHARS, lines: int = 2) -> list[str]:
@@ -106,23 +107,23 @@ def state_diagram(d: Definition, current: str | None = None, done: set[str] | fr
         parts.append(f'<g class="sd-step sd-{state}" data-step="{escape(s.key)}"><title>{escape(full)}</title>')
         parts.append(f'<rect x="{BOX_X}" y="{y(i)}" width="{BOX_W}" height="{BOX_H}" rx="8" fill="{fill}" '
                      f'stroke="{stroke}" stroke-width="{2.5 if state == "current" else 1.2}"/>')
-        parts.append(f'<circle cx="{BOX_X + 22}" cy="{y(i) + BOX_H / 2}" r="13" fill="none" stroke="{num}" '
+        parts.append(f'<circle cx="{BOX_X + 22}" cy="{y(i) + BOX_H / 2}" r="14" fill="none" stroke="{num}" '
                      f'stroke-width="1.5"/>')
         mark = "✓" if state == "done" else str(i + 1)
-        parts.append(f'<text x="{BOX_X + 22}" y="{y(i) + BOX_H / 2 + 4.5}" text-anchor="middle" font-size="13" '
+        parts.append(f'<text x="{BOX_X + 22}" y="{y(i) + BOX_H / 2 + 5.5}" text-anchor="middle" font-size="{FONT}" '
                      f'font-weight="700" fill="{num}">{mark}</text>')
         lines = _wrap(short_title(s))
-        top = y(i) + BOX_H / 2 - (len(lines) - 1) * 8 + 4.5
+        top = y(i) + BOX_H / 2 - (len(lines) - 1) * 9.5 + 5.5
         weight = "600" if state == "current" else "400"
         for n, line in enumerate(lines):
-            parts.append(f'<text x="{BOX_X + 44}" y="{top + n * 16}" font-size="12.5" fill="{ink}" '
+            parts.append(f'<text x="{BOX_X + 44}" y="{top + n * 19}" font-size="{FONT}" fill="{ink}" '
                          f'font-weight="{weight}">{escape(line)}</text>')
         parts.append("</g>")
     end_fill = "#198754" if finished else "#ffffff"
     end_ink = "#ffffff" if finished else "#495057"
-    parts.append(f'<g class="sd-end"><rect x="{BOX_X + BOX_W / 2 - 60}" y="{end_y}" width="120" height="28" rx="14" '
+    parts.append(f'<g class="sd-end"><rect x="{BOX_X + BOX_W / 2 - 65}" y="{end_y}" width="130" height="30" rx="15" '
                  f'fill="{end_fill}" stroke="#198754" stroke-width="1.4"/>'
-                 f'<text x="{BOX_X + BOX_W / 2}" y="{end_y + 18.5}" text-anchor="middle" font-size="12.5" '
+                 f'<text x="{BOX_X + BOX_W / 2}" y="{end_y + 20.5}" text-anchor="middle" font-size="{FONT}" '
                  f'fill="{end_ink}">{escape(_("Hoàn thành"))}</text></g>')
     parts.append("</svg>")
     return Markup("".join(parts))
