@@ -347,7 +347,7 @@ def test_sign_in_events_name_the_user_and_failures_are_recorded(wf, people):
     assert json.loads(new[1].payload)["reason"] == "bad_password"
 
 
-def test_a_clock_in_vietnam_time_stores_the_right_instant_and_keeps_the_chain_intact(wf, people, request):
+def test_a_clock_in_vietnam_time_stores_the_right_instant_and_keeps_the_chain_intact(wf, people):
     """Workflow(clock=…) may hand back any aware datetime; the record must hold the same instant."""
     ict = dt.timezone(dt.timedelta(hours=7))
     at = dt.datetime(2026, 2, 13, 9, 0, tzinfo=ict)

@@ -226,14 +226,18 @@ def _count_replays(monkeypatch) -> list:
 
 
 def _both_inside(monkeypatch, method: str, barrier: threading.Barrier) -> None:
-    """PostgreSQL only: hold each writer inside its transaction, after its idempotency check,
-    until both are there — so neither can see the other's key and the race is certain.
-    (On SQLite BEGIN IMMEDIATE lets only one writer in at a time: that is its guarantee.)"""
+    """PostgreSQL only: hold each writer inside its transaction, after `method` returned, until
+    both are there — so neither has seen the other's key and the race is certain. (On SQLite
+    BEGIN IMMEDIATE lets one writer in at a time: that is its guarantee, and the hold would only
+    wait.) If the engine itself serialises the two, the barrier breaks and both go on."""
     real = getattr(Workflow, method)
 
     def held(self, *a, **kw):
         r = real(self, *a, **kw)
-        barrier.wait()
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
         return r
     monkeypatch.setattr(Workflow, method, held)
 
@@ -242,7 +246,7 @@ def test_concurrent_open_with_one_idempotency_key_opens_one_case_and_the_loser_r
     wf.open_case(people.staff, "committee-personnel", "Ghim phiên bản quy trình")   # definition pinned first
     replays = _count_replays(monkeypatch)
     if not wf.store.is_sqlite:
-        _both_inside(monkeypatch, "_pin_definition", threading.Barrier(2, timeout=WAIT))
+        _both_inside(monkeypatch, "_pin_definition", threading.Barrier(2, timeout=5))
     call = lambda: wf.open_case(people.staff, "committee-personnel", "Hồ sơ gửi hai lần",  # noqa: E731
                                 idempotency_key="open-twice")
     res = _race(call, call)
@@ -261,17 +265,43 @@ def test_concurrent_open_with_one_idempotency_key_opens_one_case_and_the_loser_r
     assert wf.verify().ok
 
 
-def test_concurrent_record_with_one_idempotency_key_applies_once_and_the_loser_replays(wf, people, monkeypatch,
-                                                                                      request):
+def test_concurrent_record_with_one_idempotency_key_applies_once_and_the_loser_replays(wf, people, monkeypatch):
     cid = _open(wf, people)
     if not wf.store.is_sqlite:
-        _both_inside(monkeypatch, "_case_row", threading.Barrier(2, timeout=WAIT))
+        _both_inside(monkeypatch, "_case_row", threading.Barrier(2, timeout=5))
     call = lambda: wf.record(people.staff, cid, CRITERIA, idempotency_key="form-twice")  # noqa: E731
     res = _race(call, call)
     assert all(isinstance(r, ActionResult) for r in res), res
     assert sorted(r.replayed for r in res) == [False, True]
     assert res[0].case == res[1].case and res[0].event_seq == res[1].event_seq
     assert [k for _, k in _case_events(wf, cid)] == ["case_opened", "form_recorded"]
+
+
+def test_keyed_writers_racing_on_one_version_the_loser_gets_version_conflict_not_anothers_replay(wf, people):
+    cid = _open(wf, people)
+    for rnd in range(10):
+        v = _version(wf, people.staff, cid)
+        res = _race(lambda: wf.record(people.staff, cid, {"criteria": f"{rnd}-1"}, expected_version=v,
+                                      idempotency_key=f"r{rnd}"),
+                    lambda: wf.record(people.staff2, cid, {"criteria": f"{rnd}-2"}, expected_version=v,
+                                      idempotency_key=f"r{rnd}"))
+        ok = [r for r in res if isinstance(r, ActionResult)]
+        assert len(ok) == 1 and not ok[0].replayed, res
+        assert [r.code for r in res if isinstance(r, WorkflowError)] == ["version_conflict"]
+    assert len(_case_events(wf, cid)) == 11
+
+
+def test_a_refused_request_does_not_use_up_its_idempotency_key(wf, people):
+    cid = _open(wf, people)
+    with pytest.raises(VersionConflict):
+        wf.record(people.staff, cid, CRITERIA, expected_version=7, idempotency_key="retry-me")
+    with pytest.raises(Validation):
+        wf.record(people.staff, cid, {"seats": "chín"}, idempotency_key="retry-me-2")
+    r = wf.record(people.staff, cid, CRITERIA, expected_version=1, idempotency_key="retry-me")
+    assert r.replayed is False and r.case["version"] == 2
+    r = wf.record(people.staff, cid, {"seats": 7}, idempotency_key="retry-me-2")
+    assert r.replayed is False and r.case["version"] == 3
+    assert len(_case_events(wf, cid)) == 3
 
 
 # ---- races outside case actions --------------------------------------------------------------------
@@ -291,7 +321,7 @@ def _hold_briefly(monkeypatch, owner, name: str, barrier: threading.Barrier) -> 
     monkeypatch.setattr(owner, name, held)
 
 
-def test_parallel_wrong_passwords_cannot_get_more_than_five_guesses_before_the_lock(wf, people, monkeypatch, request):
+def test_parallel_wrong_passwords_cannot_get_more_than_five_guesses_before_the_lock(wf, people, monkeypatch):
     n = 10
     if not wf.store.is_sqlite:
         _hold_briefly(monkeypatch, service_module, "check_password", threading.Barrier(n, timeout=3))
@@ -303,7 +333,7 @@ def test_parallel_wrong_passwords_cannot_get_more_than_five_guesses_before_the_l
     assert e.value.params["reason"] == "locked"
 
 
-def test_two_first_cases_of_a_procedure_opened_at_once_both_open(wf, people, monkeypatch, request):
+def test_two_first_cases_of_a_procedure_opened_at_once_both_open(wf, people, monkeypatch):
     """The first case of a definition version pins its fingerprint; two staff doing that at the
     same moment must both get their case (not a raw database error)."""
     if not wf.store.is_sqlite:

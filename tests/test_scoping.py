@@ -363,3 +363,11 @@ def test_a_deactivated_user_replaying_an_earlier_idempotency_key_is_forbidden_to
     wf.record(people.staff, cid, CRITERIA, idempotency_key="k-1")
     wf.update_user(people.admin, people.staff, active=False)
     assert code_of(lambda: wf.record(people.staff, cid, CRITERIA, idempotency_key="k-1")) == "forbidden"
+
+
+def test_a_user_moved_to_another_district_cannot_replay_a_key_for_a_case_left_behind(wf, people):
+    cid = _committee(wf, people.staff, people.supervisor2, "Hồ sơ", "criteria")
+    wf.record(people.staff, cid, CRITERIA, idempotency_key="k-1")
+    wf.update_user(people.province_admin, people.staff, unit_id=people.district_b)
+    assert code_of(lambda: wf.record(people.staff, cid, CRITERIA, idempotency_key="k-1")) == "not_found"
+    assert code_of(lambda: wf.get_case(people.staff, cid)) == "not_found"

@@ -475,3 +475,18 @@ def test_api_tokens_work_until_revoked_and_stop_at_once_when_the_user_is_deactiv
     for junk in ("", "cf_", "cf_" + "x" * 300, token2 + "x", token2.upper(), None, 42):
         assert wf.user_for_token(junk) is None
     assert code_of(lambda: wf.create_token(people.staff, "   ")) == "validation"
+
+
+def test_a_completed_or_cancelled_case_takes_no_more_actions(wf, people):
+    s, lead = people.staff, people.supervisor
+    cancelled = committee(wf, people, "criteria-filled", "Hủy")
+    wf.cancel(lead, cancelled, "không còn nhu cầu")
+    before = snapshot(wf)
+    calls = {"record": lambda: wf.record(s, cancelled, CRITERIA), "advance": lambda: wf.advance(s, cancelled),
+             "attach": lambda: wf.attach(s, cancelled, "a.pdf", b"%PDF"),
+             "cancel": lambda: wf.cancel(lead, cancelled, "lần nữa"),
+             "return": lambda: wf.return_case(lead, cancelled, "mở lại")}
+    assert {k: code_of(c) for k, c in calls.items()} == {k: "not_allowed" for k in calls}
+    assert snapshot(wf) == before
+    d = wf.get_case(s, cancelled)
+    assert d.summary.status == "cancelled" and d.actions == [] and d.step is None and d.summary.step_due is None
