@@ -126,7 +126,8 @@ def test_bad_threshold_is_refused(tmp_path, value, problem):
 def test_bad_quorum_fraction_is_refused(tmp_path):
     msg = refusal(tmp_path, "appointment-internal",
                   lambda d: d["vote_rules"]["key-cadres-opinion"]["quorum"].__setitem__("fraction", "4/3"))
-    assert msg.startswith("appointment-internal.v1.yaml: vote_rules.key-cadres-opinion.quorum.fraction: bad threshold '4/3'")
+    assert msg.startswith("appointment-internal.v1.yaml: vote_rules.key-cadres-opinion.quorum.fraction: "
+                          "bad threshold '4/3'")
 
 
 def test_bad_outcome_fraction_is_refused(tmp_path):
@@ -226,7 +227,8 @@ def test_levels_without_outcomes_are_refused(tmp_path, mutate):
 
 
 def test_levels_on_a_two_level_scale_are_refused(tmp_path):
-    msg = refusal(tmp_path, "confidence-vote", lambda d: d["vote_rules"]["confidence"].__setitem__("scale", "two_level"))
+    msg = refusal(tmp_path, "confidence-vote",
+                  lambda d: d["vote_rules"]["confidence"].__setitem__("scale", "two_level"))
     assert msg == "confidence-vote.v1.yaml: vote_rules.confidence.scale: mode 'levels' needs scale 'three_level'"
 
 
@@ -239,7 +241,8 @@ def test_each_mode_without_a_pass_threshold_is_refused(tmp_path):
 def test_no_pass_outside_nominate_mode_is_refused(tmp_path):
     msg = refusal(tmp_path, "appointment-internal",
                   lambda d: d["vote_rules"]["key-cadres-opinion"].__setitem__("no_pass", "top_two"))
-    assert msg == "appointment-internal.v1.yaml: vote_rules.key-cadres-opinion.no_pass: 'no_pass' applies only to mode 'nominate'"
+    assert msg == ("appointment-internal.v1.yaml: vote_rules.key-cadres-opinion.no_pass: "
+                   "'no_pass' applies only to mode 'nominate'")
 
 
 def test_nominees_at_a_step_without_a_vote_are_refused(tmp_path):
@@ -287,10 +290,11 @@ def test_impossible_unquoted_date_is_refused_as_a_definition_error():
     assert e.value.message.startswith("appointment-internal.v1.yaml: ")
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: the loader checks that a return's dest is listed before its "
-                                       "source (definition.py, `dst >= src`), not that it comes before it on the "
-                                       "forward path; an advance may go to a step listed earlier, so a 'return' can "
-                                       "jump forward past a step's guards (vote, documents)")
+@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
+                   reason="engine bug: the loader checks that a return's dest is listed before its "
+                          "source (definition.py, `dst >= src`), not that it comes before it on the "
+                          "forward path; an advance may go to a step listed earlier, so a 'return' can "
+                          "jump forward past a step's guards (vote, documents)")
 def test_a_return_that_lands_later_on_the_forward_path_is_refused(tmp_path):
     def mutate(d):
         # forward path: grounds → submission → talk-proposal → decision → announcement
@@ -354,6 +358,20 @@ def test_registry_keeps_good_files_and_lists_bad_ones(tmp_path):
     assert sorted(f"{d.key}.v{d.version}.yaml" for d in reg.all()) == SHIPPED
     assert [e.message for e in reg.errors] == ["reappointment.v2.yaml: transitions[0].dest: unknown step 'nowhere'"]
     assert reg.get("reappointment").version == 1
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError,
+                   reason="engine bug: Registry.from_folder (definition.py:422) catches only DefinitionError, and "
+                          "an impossible date escapes the loader as ValueError (definition.py:219 and :358): one "
+                          "bad file stops the application from starting instead of being listed in .errors")
+def test_registry_lists_a_file_with_an_impossible_date_instead_of_crashing(tmp_path):
+    shutil.copy(DEFINITIONS / "appointment-internal.v1.yaml", tmp_path)
+    text = (DEFINITIONS / "confidence-vote.v1.yaml").read_text(encoding="utf-8")
+    (tmp_path / "confidence-vote.v1.yaml").write_text(text.replace("date: 2023-02-02", "date: 2023-02-30"),
+                                                      encoding="utf-8")
+    reg = Registry.from_folder(tmp_path)
+    assert [d.key for d in reg.all()] == ["appointment-internal"]
+    assert len(reg.errors) == 1 and reg.errors[0].message.startswith("confidence-vote.v1.yaml: ")
 
 
 def test_registry_refuses_the_same_version_twice():
@@ -463,6 +481,26 @@ def test_editing_a_version_in_place_after_a_case_was_opened_is_refused(store, fo
     assert "new version" in e.value.message
 
 
+@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
+                   reason="engine bug: the fingerprint is checked only in open_case "
+                          "(service.py _pin_definition); _act loads the definition by key and version "
+                          "alone, so a running case silently follows a version edited in place (here a "
+                          "required field becomes optional and the case leaves the step without it)")
+def test_a_running_case_does_not_follow_a_version_edited_in_place(store, folder):
+    from workflow.errors import WorkflowError
+    wf = Workflow(store, Registry.from_folder(folder))
+    s = staff_in(wf)
+    cid = wf.open_case(s, "dismissal-resignation", "Trường hợp đang chạy").case["id"]
+    path = folder / "dismissal-resignation.v1.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "{key: grounds_detail, type: text, required: true", "{key: grounds_detail, type: text, required: false"),
+        encoding="utf-8")
+    edited = Workflow(store, Registry.from_folder(folder))
+    edited.record(s, cid, {k: v for k, v in GROUNDS.items() if k != "grounds_detail"})
+    with pytest.raises(WorkflowError):
+        edited.advance(s, cid)
+
+
 def test_editing_only_comments_of_a_used_version_is_not_a_change(store, folder):
     wf = Workflow(store, Registry.from_folder(folder))
     s = staff_in(wf)
@@ -494,14 +532,14 @@ def flask(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def validate_runs(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
-    """`definitions validate` on a good file, a bad one, both, and with no argument (run together)."""
+    """`definitions validate` on a good file, a bad one, and both (run together)."""
     tmp = tmp_path_factory.mktemp("validate")
     bad = real("appointment-internal")
     bad["transitions"][5]["dest"] = "decison"
     bad_path = write(tmp, bad)
     good_path = str(DEFINITIONS / "appointment-internal.v1.yaml")
     jobs = {"good": [good_path], "bad": [str(bad_path)], "mixed": [str(DEFINITIONS / "confidence-vote.v1.yaml"),
-                                                                   str(bad_path)], "all": []}
+                                                                   str(bad_path)]}
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(max_workers=4) as pool:
         return dict(pool.map(lambda k: (k, flask(tmp / k, "definitions", "validate", *jobs[k])), jobs))
@@ -525,9 +563,3 @@ def test_cli_validate_exits_1_when_any_of_several_files_is_bad(validate_runs):
     lines = r.stdout.splitlines()
     assert lines[0].startswith("ok    confidence-vote.v1.yaml: confidence-vote v1, 4 steps")
     assert lines[1] == "error appointment-internal.v1.yaml: transitions[5].dest: unknown step 'decison'"
-
-
-def test_cli_validate_with_no_file_checks_every_shipped_definition(validate_runs):
-    r = validate_runs["all"]
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert sorted(line.split()[1].rstrip(":") for line in r.stdout.splitlines() if line.startswith("ok")) == SHIPPED
