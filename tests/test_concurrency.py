@@ -304,6 +304,43 @@ def test_a_refused_request_does_not_use_up_its_idempotency_key(wf, people):
     assert len(_case_events(wf, cid)) == 3
 
 
+def _awaiting_approval(wf, people, title) -> int:
+    s = people.staff
+    cid = _open(wf, people, title)
+    tally = {"summoned": 30, "present": 25, "issued": 25, "collected": 25, "valid": 25, "invalid": 0,
+             "candidates": {"Nguyễn Văn A": {"agree": 20, "disagree": 5}}}
+    wf.record(s, cid, CRITERIA)
+    wf.advance(s, cid)
+    wf.tally(s, cid, tally)
+    wf.advance(s, cid)
+    wf.tally(s, cid, tally)
+    wf.advance(s, cid)
+    wf.record(s, cid, {"appraisal": "Đạt", "submission_no": "12-TTr/HU", "submission_date": "2026-01-10"})
+    wf.advance(s, cid)
+    wf.record(s, cid, {"decision_no": "45-QĐ/HU", "decision_date": "2026-01-12", "appointees": "A – bí thư"})
+    assert wf.advance(s, cid).case["awaiting"] == "approval"
+    return cid
+
+
+@pytest.mark.parametrize("second", ["approve", "return"])
+def test_two_supervisors_answering_one_approval_at_once_only_one_answer_counts(wf, people, second):
+    for rnd in range(3):
+        cid = _awaiting_approval(wf, people, f"Phê duyệt {second} {rnd}")
+        other = (lambda: wf.approve(people.supervisor2, cid)) if second == "approve" else \
+            (lambda: wf.return_case(people.supervisor2, cid, "chưa đủ hồ sơ"))
+        res = _race(lambda: wf.approve(people.supervisor, cid), other)
+        ok = [r for r in res if isinstance(r, ActionResult)]
+        assert len(ok) == 1, res
+        assert [r.code for r in res if isinstance(r, WorkflowError)][0] in ("version_conflict", "not_allowed")
+        d = wf.get_case(people.staff, cid, history=True)
+        answers = [e["kind"] for e in d.history if e["kind"] in ("approved", "returned")]
+        assert len(answers) == 1
+        # approved once moves exactly one step; declined stays on the decision step
+        assert d.summary.state == ("announcement" if answers == ["approved"] else "decision")
+        assert d.summary.awaiting is None
+    assert wf.verify().ok
+
+
 # ---- races outside case actions --------------------------------------------------------------------
 
 def _hold_briefly(monkeypatch, owner, name: str, barrier: threading.Barrier) -> None:
