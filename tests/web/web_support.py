@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from jinja2 import BytecodeCache
 
 from web import create_app
 from workflow.definition import Registry
@@ -40,6 +41,23 @@ USERS = [("staff", "staff", "a"), ("staff2", "staff", "a"), ("lead", "supervisor
          ("audit_p", "auditor", "p"), ("admin_p", "admin", "p")]
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Templates compiled once for the whole session (each test's application has its own Jinja)."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = _CompiledTemplates()
+
+
 @pytest.fixture(scope="session")
 def definitions() -> Registry:
     reg = Registry.from_folder(ROOT / "definitions")
@@ -59,6 +77,7 @@ def template_db(tmp_path_factory, definitions):
     tmp = tmp_path_factory.mktemp("template")
     mp = pytest.MonkeyPatch()
     mp.setattr(Registry, "from_folder", lambda folder: definitions)
+    mp.setattr("workflow.security._N", 2**10)     # cheap hashes for test users only: signing in is fast
     app = create_app(_config(tmp))
     wf = app.extensions["cadreflow"]
     wf.store.create_all()
@@ -83,6 +102,7 @@ def make_app(tmp_path, monkeypatch, definitions, template_db):
         if not path.exists():
             shutil.copy(template_db[0], path)
         app = create_app(_config(tmp_path, **extra))
+        app.jinja_env.bytecode_cache = COMPILED
         made.append(app)
         return app
 
