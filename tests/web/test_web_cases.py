@@ -318,6 +318,9 @@ def test_a_supervisor_returns_the_case_to_an_earlier_step_with_a_reason(browser,
     assert s.state == "appraisal" and s.awaiting is None
     b.get(f"/cases/{cid}")
     assert "Trả lại từ Bước 5" in b.page and "Bổ sung thẩm định" in b.page
+    # the step returned from is no longer shown as done
+    assert 'class="sd-step sd-todo" data-step="decision"' in b.page
+    assert 'class="sd-step sd-current" data-step="appraisal"' in b.page
 
 
 def test_a_return_without_a_reason_is_refused(browser, wf, org):

@@ -105,10 +105,15 @@ def new_case():
 
 def _page_context(detail) -> dict:
     d, s = detail.definition, detail.summary
-    done = {k for k, t in detail.timeline.items() if t.get("left_at")}
+    current = s.state if s.status == "open" else None
+    visited = [k for k in detail.timeline if d.has_step(k)]
     if s.status == "completed":
         done = {st.key for st in d.steps}
-    current = s.state if s.status == "open" else None
+    else:
+        # the step the case is on (or was on when cancelled); after a return, later steps are not done
+        last = current or max(visited, key=lambda k: detail.timeline[k]["entered_at"], default=None)
+        limit = d.step(last).no if last else 0
+        done = {k for k in visited if detail.timeline[k].get("left_at") and d.step(k).no < limit}
     request_event = None
     if s.awaiting == "approval":
         request_event = next((e for e in reversed(detail.history) if e["kind"] == "approval_requested"), None)
