@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from .store import GENESIS, as_utc, chain_head, events
@@ -46,20 +46,26 @@ class Actor:
 SYSTEM = Actor(None, "system", "system", None)
 
 
+# Built once: building a Core statement on every call costs more CPU than executing it.
+_LOCK_HEAD = select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1).with_for_update()
+_INSERT_EVENT = events.insert()
+_MOVE_HEAD = update(chain_head).where(chain_head.c.id == 1).values(seq=bindparam("new_seq"),
+                                                                   hash=bindparam("new_hash"))
+
+
 def append(conn: Connection, actor: Actor, kind: str, *, at: dt.datetime, case_id: int | None = None,
            from_state: str | None = None, to_state: str | None = None, payload: dict | None = None) -> int:
     """Append one event in the caller's transaction; return its seq."""
-    head = conn.execute(select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
-                        .with_for_update()).one()
+    head = conn.execute(_LOCK_HEAD).one()
     seq = head.seq + 1
     text = canonical(payload or {})
     h = event_hash(seq, head.hash, case_id, at, actor.id, actor.username, actor.role, actor.unit_id,
                    kind, from_state, to_state, text)
-    conn.execute(events.insert().values(
-        seq=seq, case_id=case_id, at=at, actor_id=actor.id, actor=actor.username, role=actor.role,
-        unit_id=actor.unit_id, kind=kind, from_state=from_state, to_state=to_state, payload=text,
-        prev_hash=head.hash, hash=h))
-    conn.execute(update(chain_head).where(chain_head.c.id == 1).values(seq=seq, hash=h))
+    conn.execute(_INSERT_EVENT, {
+        "seq": seq, "case_id": case_id, "at": at, "actor_id": actor.id, "actor": actor.username, "role": actor.role,
+        "unit_id": actor.unit_id, "kind": kind, "from_state": from_state, "to_state": to_state, "payload": text,
+        "prev_hash": head.hash, "hash": h})
+    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": h})
     return seq
 
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -162,6 +162,24 @@ class _Change:
     info: dict = field(default_factory=dict)
 
 
+# The statements of the write pipeline, built once: building a Core statement on every call
+# costs more CPU than executing it (bench/transitions.py).
+_USER_BY_ID = (select(users, units.c.path, units.c.name.label("unit_name"))
+               .join(units, units.c.id == users.c.unit_id).where(users.c.id == bindparam("user_id")))
+_CASE_BY_ID = (select(cases, units.c.path.label("unit_path"), units.c.name.label("unit_name"))
+               .join(units, units.c.id == cases.c.unit_id).where(cases.c.id == bindparam("case_id")))
+# SET takes the columns named in the parameters; b_* are the WHERE's
+_UPDATE_CASE = update(cases).where(cases.c.id == bindparam("b_id"), cases.c.version == bindparam("b_version"))
+_SUPERSEDE = (update(records).where(records.c.case_id == bindparam("b_case"),
+                                    records.c.step_key.in_(bindparam("b_steps", expanding=True)),
+                                    records.c.superseded.is_(False)).values(superseded=True))
+_SUPERSEDE_KINDS = _SUPERSEDE.where(records.c.kind.in_(bindparam("b_kinds", expanding=True)))
+_INSERT_RECORD = records.insert()
+_RECORDS_OF_CASE = (select(records.c.step_key, records.c.kind, records.c.payload, records.c.created_at)
+                    .where(records.c.case_id == bindparam("case_id"), records.c.superseded.is_(False))
+                    .order_by(records.c.id))
+
+
 def _fingerprint(action: str, case_id, params: Mapping) -> str:
     return hashlib.sha256(audit.canonical([action, case_id, params]).encode()).hexdigest()
 
@@ -180,8 +198,7 @@ class Workflow:
     def _user(self, c: Connection, user_id: int | None, *, must_be_active: bool = True) -> User:
         if user_id is None:
             raise Forbidden("sign in first")
-        row = c.execute(select(users, units.c.path, units.c.name.label("unit_name"))
-                        .join(units, units.c.id == users.c.unit_id).where(users.c.id == user_id)).first()
+        row = c.execute(_USER_BY_ID, {"user_id": user_id}).first()
         if row is None:
             raise Forbidden("unknown user")
         if must_be_active and not row.active:
@@ -283,20 +300,16 @@ class Workflow:
                     values.update(status=CANCELLED_STATUS, step_due=None, awaiting=None, approval_requested_by=None)
                 else:
                     values.update(step_started_at=now, step_due=self._due(d.step(ch.to_state), now))
-            res = c.execute(update(cases).where(cases.c.id == row.id, cases.c.version == row.version)
-                            .values(**values))
+            res = c.execute(_UPDATE_CASE, {**values, "b_id": row.id, "b_version": row.version})
             if res.rowcount != 1:
                 raise VersionConflict(f"case {case_id} was changed by someone else meanwhile; reload",
                                       current=None)
             for steps, kinds in ch.supersede:
-                cond = [records.c.case_id == row.id, records.c.step_key.in_(list(steps)),
-                        records.c.superseded.is_(False)]
-                if kinds is not None:
-                    cond.append(records.c.kind.in_(list(kinds)))
-                c.execute(update(records).where(*cond).values(superseded=True))
+                c.execute(_SUPERSEDE if kinds is None else _SUPERSEDE_KINDS,
+                          {"b_case": row.id, "b_steps": list(steps), **({} if kinds is None else {"b_kinds": list(kinds)})})
             for step_key, kind, payload in ch.add:
-                c.execute(records.insert().values(case_id=row.id, step_key=step_key, kind=kind, payload=payload,
-                                                  actor_id=user.id, created_at=now, superseded=False))
+                c.execute(_INSERT_RECORD, {"case_id": row.id, "step_key": step_key, "kind": kind, "payload": payload,
+                                           "actor_id": user.id, "created_at": now, "superseded": False})
             seq = audit.append(c, user.actor(), ch.kind, at=now, case_id=row.id, from_state=row.state,
                                to_state=values.get("state", row.state), payload=ch.payload)
             new = {**row._mapping, **values}
@@ -310,8 +323,7 @@ class Workflow:
     def _case_row(self, c: Connection, user: User, case_id) -> Row:
         if isinstance(case_id, bool) or not isinstance(case_id, int):
             raise NotFound(f"case {case_id!r} does not exist", case_id=case_id)
-        row = c.execute(select(cases, units.c.path.label("unit_path"), units.c.name.label("unit_name"))
-                        .join(units, units.c.id == cases.c.unit_id).where(cases.c.id == case_id)).first()
+        row = c.execute(_CASE_BY_ID, {"case_id": case_id}).first()
         # A case outside the user's unit tree is 'not found', not 'forbidden': its existence is not theirs to know.
         if row is None or not row.unit_path.startswith(user.unit_path):
             raise NotFound(f"case {case_id} does not exist", case_id=case_id)
@@ -1002,9 +1014,7 @@ class _Ctx:
     def _load(self) -> dict[str, StepRecords]:
         if self._records is None:
             by: dict[str, dict[str, list]] = {}
-            for r in self.c.execute(select(records.c.step_key, records.c.kind, records.c.payload, records.c.created_at)
-                                    .where(records.c.case_id == self.row.id, records.c.superseded.is_(False))
-                                    .order_by(records.c.id)):
+            for r in self.c.execute(_RECORDS_OF_CASE, {"case_id": self.row.id}):
                 by.setdefault(r.step_key, {}).setdefault(r.kind, []).append((r.payload, as_utc(r.created_at)))
             out = {}
             for s in self.definition.steps:
