@@ -203,12 +203,12 @@ def test_idempotency_keys_are_per_user_another_user_may_reuse_a_key(wf, people):
     assert len(_case_events(wf, cid)) == 3
 
 
-@pytest.mark.parametrize("bad", ["", "x" * 201, 42])
-def test_a_malformed_idempotency_key_is_a_validation_error(wf, people, bad):
+def test_a_malformed_idempotency_key_is_a_validation_error(wf, people):
     cid = _open(wf, people)
-    with pytest.raises(Validation) as e:
-        wf.record(people.staff, cid, CRITERIA, idempotency_key=bad)
-    assert "idempotency_key" in e.value.fields
+    for bad in ("", "x" * 201, 42):
+        with pytest.raises(Validation) as e:
+            wf.record(people.staff, cid, CRITERIA, idempotency_key=bad)
+        assert "idempotency_key" in e.value.fields
     assert _version(wf, people.staff, cid) == 1
 
 
@@ -361,7 +361,7 @@ def _hold_briefly(monkeypatch, owner, name: str, barrier: threading.Barrier) -> 
 def test_parallel_wrong_passwords_cannot_get_more_than_five_guesses_before_the_lock(wf, people, monkeypatch):
     n = 10
     if not wf.store.is_sqlite:
-        _hold_briefly(monkeypatch, service_module, "check_password", threading.Barrier(n, timeout=3))
+        _hold_briefly(monkeypatch, service_module, "check_password", threading.Barrier(n, timeout=1.5))
     res = _race(*[lambda i=i: wf.authenticate("staff", f"guess number {i}") for i in range(n)])
     reasons = sorted(r.params["reason"] for r in res)
     assert reasons.count("bad_password") <= 5 and reasons.count("locked") >= n - 5, reasons
@@ -374,7 +374,7 @@ def test_two_first_cases_of_a_procedure_opened_at_once_both_open(wf, people, mon
     """The first case of a definition version pins its fingerprint; two staff doing that at the
     same moment must both get their case (not a raw database error)."""
     if not wf.store.is_sqlite:
-        _hold_briefly(monkeypatch, Workflow, "_pin_definition", threading.Barrier(2, timeout=3))
+        _hold_briefly(monkeypatch, Workflow, "_pin_definition", threading.Barrier(2, timeout=1.5))
     out: list = []
 
     def open_as(uid, title):
