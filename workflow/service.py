@@ -1007,31 +1007,33 @@ class _Ctx:
 
     def __init__(self, wf: Workflow, c: Connection, user: User, row: Row, definition: Definition):
         self.wf, self.c, self.user, self.row, self.definition = wf, c, user, row, definition
-        self._records: dict[str, StepRecords] | None = None
+        self._rows: dict[str, dict[str, list]] | None = None
+        self._records: dict[str, StepRecords] = {}
         self.machine = machine_for(definition)
 
     # facts ------------------------------------------------------------------------------------
-    def _load(self) -> dict[str, StepRecords]:
-        if self._records is None:
+    def records(self, step_key: str) -> StepRecords:
+        """What is on record for one step. One query loads the case's live records; a step's
+        tally is parsed and evaluated only when that step is asked for."""
+        rec = self._records.get(step_key)
+        if rec is not None:
+            return rec
+        if self._rows is None:
             by: dict[str, dict[str, list]] = {}
             for r in self.c.execute(_RECORDS_OF_CASE, {"case_id": self.row.id}):
                 by.setdefault(r.step_key, {}).setdefault(r.kind, []).append((r.payload, as_utc(r.created_at)))
-            out = {}
-            for s in self.definition.steps:
-                k = by.get(s.key, {})
-                last = lambda kind: k[kind][-1][0] if k.get(kind) else None  # noqa: E731
-                tally = Tally.from_payload(last("tally")) if last("tally") else None
-                head = {p["candidate"]: p["accept"] for p, _ in k.get("head_decision", [])}
-                result = evaluate(tally, s.vote, head) if tally is not None and s.vote else None
-                out[s.key] = StepRecords(
-                    form=last("form") or {}, tally=tally, tally_result=result, head=head,
-                    announcement=last("announcement"), documents=[p for p, _ in k.get("document", [])],
-                    approval=last("approval"), recorded_at={kind: v[-1][1] for kind, v in k.items()})
-            self._records = out
-        return self._records
-
-    def records(self, step_key: str) -> StepRecords:
-        return self._load()[step_key]
+            self._rows = by
+        s = self.definition.step(step_key)
+        k = self._rows.get(s.key, {})
+        last = lambda kind: k[kind][-1][0] if k.get(kind) else None  # noqa: E731
+        tally = Tally.from_payload(last("tally")) if last("tally") else None
+        head = {p["candidate"]: p["accept"] for p, _ in k.get("head_decision", [])}
+        result = evaluate(tally, s.vote, head) if tally is not None and s.vote else None
+        rec = self._records[s.key] = StepRecords(
+            form=last("form") or {}, tally=tally, tally_result=result, head=head,
+            announcement=last("announcement"), documents=[p for p, _ in k.get("document", [])],
+            approval=last("approval"), recorded_at={kind: v[-1][1] for kind, v in k.items()})
+        return rec
 
     def candidates(self, before: str | None = None) -> list[str]:
         """The case's candidate list: the latest 'candidates' field, plus nominees added at
