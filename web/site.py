@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import logging
 import os
 import re
 import uuid
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from flask import Flask, abort, current_app, render_template, request, session
+from flask import Flask, abort, current_app, render_template, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from flask_bootstrap import Bootstrap5
@@ -73,9 +74,13 @@ def compile_catalogs(folder: Path = TRANSLATIONS) -> None:
         with po.open("rb") as f:
             catalog = read_po(f)
         tmp = mo.with_name(f".{mo.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}")
-        with tmp.open("wb") as f:
-            write_mo(f, catalog)
-        tmp.replace(mo)      # atomic: a parallel process never reads half a file
+        try:
+            with tmp.open("wb") as f:
+                write_mo(f, catalog)
+            tmp.replace(mo)      # atomic: a parallel process never reads half a file
+        except OSError as e:     # a read-only install: the pages fall back to Vietnamese
+            logging.getLogger(__name__).warning("cannot compile %s: %s", po, e)
+            tmp.unlink(missing_ok=True)
 
 
 def locale() -> str:
@@ -415,6 +420,14 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+def as_int(v) -> int | None:
+    """A whole number from a form or query field; None when empty or not a number."""
+    try:
+        return int(v) if v not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
 def new_key() -> str:
     """A fresh idempotency key for a form being rendered: a double submit replays, never repeats."""
     return uuid.uuid4().hex
@@ -437,8 +450,16 @@ ERROR_TEXTS = {400: N_("Yêu cầu gửi lên không hợp lệ."),
                500: N_("Hệ thống gặp lỗi khi xử lý yêu cầu. Không có thay đổi nào được lưu dở dang; hãy thử lại, và báo quản trị viên nếu lỗi lặp lại.")}
 
 
+def _reload_url() -> str:
+    """Where 'reload' leads after a conflict: the case the request was about, else this page."""
+    case_id = (request.view_args or {}).get("case_id")
+    if case_id is not None:
+        return url_for("cases.case", case_id=case_id)
+    return request.path if request.method == "GET" else url_for("cases.home")
+
+
 def error_page(status: int, message: str | None = None):
-    return render_template("errors/error.html", status=status,
+    return render_template("errors/error.html", status=status, reload_url=_reload_url(),
                            title=_(ERROR_TITLES.get(status, N_("Đã có lỗi xảy ra"))),
                            message=message or _(ERROR_TEXTS.get(status, ERROR_TEXTS[500]))), status
 

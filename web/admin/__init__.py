@@ -9,7 +9,7 @@ from workflow.errors import WorkflowError
 from workflow.service import ROLES
 
 from ..cases.diagram import state_diagram
-from ..site import error_text, field_messages, require_login, require_role, uid, wf
+from ..site import as_int, error_text, field_messages, require_login, require_role, uid, wf
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -22,12 +22,6 @@ def _admins_only():
     require_role("admin")
     return None
 
-
-def _int(v):
-    try:
-        return int(v) if v not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 @bp.get("")
@@ -45,7 +39,7 @@ def users():
         values = request.form
         try:
             u = wf().create_user(uid(), request.form.get("username", ""), request.form.get("password", ""),
-                                 request.form.get("role", ""), _int(request.form.get("unit_id")),
+                                 request.form.get("role", ""), as_int(request.form.get("unit_id")),
                                  request.form.get("display_name") or None)
             flash(_("Đã tạo người dùng %(name)s.", name=u.username), "success")
             return redirect(url_for("admin.users"))
@@ -84,7 +78,7 @@ def _update(user_id: int, done: str, **changes):
 @bp.post("/users/<int:user_id>")
 def update_user(user_id: int):
     return _update(user_id, _("Đã lưu thay đổi."), role=request.form.get("role") or None,
-                   unit_id=_int(request.form.get("unit_id")),
+                   unit_id=as_int(request.form.get("unit_id")),
                    display_name=request.form.get("display_name") or None)
 
 
@@ -109,7 +103,7 @@ def units():
     if request.method == "POST":
         values = request.form
         try:
-            u = wf().create_unit(uid(), request.form.get("name", ""), _int(request.form.get("parent_id")))
+            u = wf().create_unit(uid(), request.form.get("name", ""), as_int(request.form.get("parent_id")))
             flash(_("Đã tạo đơn vị “%(name)s”.", name=u["name"]), "success")
             return redirect(url_for("admin.units"))
         except WorkflowError as e:

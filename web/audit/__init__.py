@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from workflow.audit import iso
 
 from ..cases.words import KIND_NAMES, describe
-from ..site import N_, ROLE_NAMES, fmt_datetime, require_login, step_name, uid, wf, word
+from ..site import as_int, N_, ROLE_NAMES, fmt_datetime, require_login, step_name, uid, wf, word
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 bp.before_request(require_login)
@@ -29,12 +29,6 @@ PROBLEMS = [  # the verifier's findings, in words
     (r"chain head is missing", N_("thiếu đầu chuỗi")),
 ]
 
-
-def _int(v):
-    try:
-        return int(v) if v not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _date(v):
@@ -55,10 +49,10 @@ def problem_words(problem: str | None) -> str:
 @bp.get("")
 def search():
     a = request.args
-    q = {"case_id": _int(a.get("case")), "username": (a.get("user") or "").strip() or None,
-         "procedure": a.get("procedure") or None, "unit_id": _int(a.get("unit")), "kind": a.get("kind") or None,
+    q = {"case_id": as_int(a.get("case")), "username": (a.get("user") or "").strip() or None,
+         "procedure": a.get("procedure") or None, "unit_id": as_int(a.get("unit")), "kind": a.get("kind") or None,
          "date_from": _date(a.get("from")), "date_to": _date(a.get("to"))}
-    page = wf().search_events(uid(), page=_int(a.get("page")) or 1, per_page=50, **q)
+    page = wf().search_events(uid(), page=as_int(a.get("page")) or 1, per_page=50, **q)
     return render_template("audit/search.html", page=page, q=q, args=a, units=wf().list_units(uid()),
                            procedures=wf().registry.latest(), kinds=KIND_NAMES,
                            searched=any(v for v in q.values()))

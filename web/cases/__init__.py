@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from workflow.errors import InvalidTally, VersionConflict, WorkflowError
 from workflow.records import COUNTS
 
-from ..site import (BASE_NAMES, MEASURE_NAMES, error_text, field_messages, locale, require_login, text, uid, wf,
+from ..site import (BASE_NAMES, MEASURE_NAMES, as_int, error_text, field_messages, locale, require_login, text, uid, wf,
                     word)
 from .diagram import state_diagram
 from .words import describe, field_value
@@ -25,16 +25,10 @@ bp.before_request(require_login)
 PER_PAGE = 20
 
 
-def _int(v) -> int | None:
-    try:
-        return int(v) if v not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
 
 def _guard() -> dict:
     """The optimistic lock and the idempotency key every case-changing form sends."""
-    return {"expected_version": _int(request.form.get("expected_version")),
+    return {"expected_version": as_int(request.form.get("expected_version")),
             "idempotency_key": request.form.get("idempotency_key") or None}
 
 
@@ -68,9 +62,9 @@ def show_value(field, v):
 def home():
     a = request.args
     filters = {"procedure": a.get("procedure") or None, "state": a.get("step") or None,
-               "unit_id": _int(a.get("unit")), "status": a.get("status") or None,
+               "unit_id": as_int(a.get("unit")), "status": a.get("status") or None,
                "text": (a.get("q") or "").strip() or None, "overdue": a.get("overdue") == "1"}
-    page = wf().list_cases(uid(), page=_int(a.get("page")) or 1, per_page=PER_PAGE, **filters)
+    page = wf().list_cases(uid(), page=as_int(a.get("page")) or 1, per_page=PER_PAGE, **filters)
     return render_template("cases/home.html", queue=wf().work_queue(uid()), page=page, filters=filters,
                            units=wf().list_units(uid()), procedures=wf().registry.latest(),
                            filtered=any(v for v in filters.values()))
@@ -90,7 +84,7 @@ def new_case():
     if request.method == "POST":
         try:
             r = wf().open_case(uid(), request.form.get("procedure", ""), request.form.get("title", ""),
-                               unit_id=_int(request.form.get("unit_id")),
+                               unit_id=as_int(request.form.get("unit_id")),
                                idempotency_key=request.form.get("idempotency_key") or None)
             flash(_("Đã mở hồ sơ mới."), "success")
             return redirect(url_for("cases.case", case_id=r.case["id"]))
@@ -298,7 +292,7 @@ def tally(case_id: int):
     if request.method == "POST":
         counts = {k: request.form.get(k, "").strip() for k in (*COUNTS, "members", "held_on", "place")}
         rows, names = [], {}
-        for i in range(min(_int(request.form.get("rows")) or 0, 500)):
+        for i in range(min(as_int(request.form.get("rows")) or 0, 500)):
             name = " ".join(request.form.get(f"c{i}-name", "").split())
             votes = {m: request.form.get(f"c{i}-{m}", "").strip() for m in rule.measures}
             if not name and not any(votes.values()):
@@ -381,21 +375,21 @@ def announce(case_id: int):
 
 # ---- printable records -------------------------------------------------------------------------
 
-@bp.get("/cases/<int:case_id>/steps/<step_key>/minutes")
-def minutes(case_id: int, step_key: str):
+def _printable(case_id: int, step_key: str, kind: str, template: str, **extra):
+    """A printable record of one step; 404 where the step holds no such record."""
     detail = wf().get_case(uid(), case_id, history=False)
     d = detail.definition
-    if not d.has_step(step_key) or detail.steps[step_key].tally is None:
+    rec = detail.steps.get(step_key) if d.has_step(step_key) else None
+    if rec is None or getattr(rec, kind) is None:
         abort(404)
-    return render_template("cases/print_minutes.html", c=detail, d=d, s=detail.summary, step=d.step(step_key),
-                           rec=detail.steps[step_key], res=detail.steps[step_key].tally_result)
+    return render_template(template, c=detail, d=d, s=detail.summary, step=d.step(step_key), rec=rec, **extra)
+
+
+@bp.get("/cases/<int:case_id>/steps/<step_key>/minutes")
+def minutes(case_id: int, step_key: str):
+    return _printable(case_id, step_key, "tally", "cases/print_minutes.html")
 
 
 @bp.get("/cases/<int:case_id>/steps/<step_key>/announcement")
 def announcement_print(case_id: int, step_key: str):
-    detail = wf().get_case(uid(), case_id, history=False)
-    d = detail.definition
-    if not d.has_step(step_key) or detail.steps[step_key].announcement is None:
-        abort(404)
-    return render_template("cases/print_announcement.html", c=detail, d=d, s=detail.summary,
-                           step=d.step(step_key), a=detail.steps[step_key].announcement)
+    return _printable(case_id, step_key, "announcement", "cases/print_announcement.html")
