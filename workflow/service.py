@@ -175,6 +175,9 @@ _SUPERSEDE = (update(records).where(records.c.case_id == bindparam("b_case"),
                                     records.c.superseded.is_(False)).values(superseded=True))
 _SUPERSEDE_KINDS = _SUPERSEDE.where(records.c.kind.in_(bindparam("b_kinds", expanding=True)))
 _INSERT_RECORD = records.insert()
+_REPLAY = select(idempotency.c.request, idempotency.c.response).where(
+    idempotency.c.user_id == bindparam("user_id"), idempotency.c.key == bindparam("key"))
+_INSERT_KEY = idempotency.insert()
 _RECORDS_OF_CASE = (select(records.c.step_key, records.c.kind, records.c.payload, records.c.created_at)
                     .where(records.c.case_id == bindparam("case_id"), records.c.superseded.is_(False))
                     .order_by(records.c.id))
@@ -233,7 +236,8 @@ class Workflow:
     # ---- the write pipeline ------------------------------------------------------------------
 
     def _transaction(self, actor_id: int | None, action: str, case_id: int | None, params: Mapping,
-                     idempotency_key: str | None, body: Callable[[Connection, Actor], ActionResult]) -> ActionResult:
+                     idempotency_key: str | None,
+                     body: Callable[[Connection, tuple | None], ActionResult]) -> ActionResult:
         if idempotency_key is not None:
             if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 200:
                 raise Validation("an idempotency key is 1 to 200 characters",
@@ -241,17 +245,20 @@ class Workflow:
         fp = _fingerprint(action, case_id, params)
         try:
             with self.store.write() as c:
+                loaded = None       # (user, case row) read here are handed to the body, not read again
                 if idempotency_key and actor_id is not None:
                     user = self._user(c, actor_id)          # a deactivated user gets no replay either
+                    row = None
                     if case_id is not None:
-                        self._case_row(c, user, case_id)    # nor one for a case out of their scope now
+                        row = self._case_row(c, user, case_id)    # nor one for a case out of their scope now
                     done = self._replay(c, actor_id, idempotency_key, fp)
                     if done is not None:
                         return done
-                result = body(c, None)
+                    loaded = (user, row)
+                result = body(c, loaded)
                 if idempotency_key and actor_id is not None:
-                    c.execute(idempotency.insert().values(user_id=actor_id, key=idempotency_key, request=fp,
-                                                          response=result.to_dict(), created_at=self.clock()))
+                    c.execute(_INSERT_KEY, {"user_id": actor_id, "key": idempotency_key, "request": fp,
+                                            "response": result.to_dict(), "created_at": self.clock()})
                 return result
         except (IntegrityError, VersionConflict):
             # Two submits with one key raced and the other committed first (its key row collided with
@@ -265,8 +272,7 @@ class Workflow:
 
     @staticmethod
     def _replay(c: Connection, actor_id: int, key: str, fp: str) -> ActionResult | None:
-        row = c.execute(select(idempotency.c.request, idempotency.c.response)
-                        .where(idempotency.c.user_id == actor_id, idempotency.c.key == key)).first()
+        row = c.execute(_REPLAY, {"user_id": actor_id, "key": key}).first()
         if row is None:
             return None
         if row.request != fp:
@@ -281,9 +287,9 @@ class Workflow:
         if expected_version is not None and (isinstance(expected_version, bool) or not isinstance(expected_version, int)):
             raise Validation("expected_version must be a whole number", fields={"expected_version": "whole number"})
 
-        def body(c: Connection, _):
-            user = self._user(c, actor_id)
-            row = self._case_row(c, user, case_id)
+        def body(c: Connection, loaded: tuple | None):
+            user, row = loaded if loaded is not None else (self._user(c, actor_id), None)
+            row = row if row is not None else self._case_row(c, user, case_id)
             if expected_version is not None and expected_version != row.version:
                 raise VersionConflict(f"case {case_id} is at version {row.version}, not {expected_version}: "
                                       "someone else changed it; reload", current=row.version)
@@ -370,8 +376,8 @@ class Workflow:
             raise NotFound(f"no procedure '{procedure}'" + (f" version {version}" if version else ""),
                            procedure=procedure) from None
 
-        def body(c: Connection, _):
-            user = self._user(c, actor_id)
+        def body(c: Connection, loaded: tuple | None):
+            user = loaded[0] if loaded is not None else self._user(c, actor_id)
             if user.role != "staff":
                 raise Forbidden(f"a {user.role} cannot open cases; staff of the Organisation Board do",
                                 role=user.role)
