@@ -117,6 +117,7 @@ events = Table(
     Column("hash", String(64), nullable=False),
     Index("ix_events_case_seq", "case_id", "seq"),
     Index("ix_events_actor_seq", "actor_id", "seq"),
+    Index("ix_events_actor_name_seq", "actor", "seq"),      # the auditor's search by user name
     Index("ix_events_at", "at"),
     Index("ix_events_kind_seq", "kind", "seq"),
 )
