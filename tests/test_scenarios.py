@@ -200,10 +200,6 @@ def test_a_malformed_scenario_file_exits_2_with_a_message_on_stderr(contract, na
     assert problem in r.stderr
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="engine bug: scenario.load (workflow/scenario.py:40) catches only "
-                          "yaml.YAMLError; an impossible unquoted date makes yaml.safe_load raise "
-                          "ValueError, which escapes the CLI as a traceback with exit 1")
 def test_an_impossible_date_in_a_scenario_file_is_a_malformed_file(contract):
     _, r = contract["impossible-date"]
     assert r.returncode == 2

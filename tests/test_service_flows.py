@@ -371,8 +371,6 @@ def test_overdue_filter_lists_open_cases_past_their_step_deadline_and_nothing_el
     assert fresh not in {c.id for c in cwf.list_cases(people.province_auditor, overdue=True).items}
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: CaseSummary.overdue compares step_due with the real clock "
-                                       "(utcnow), not Workflow.clock, so it disagrees with list_cases(overdue=True)")
 def test_a_summarys_overdue_flag_agrees_with_the_overdue_filter(cwf, people, clock):
     cwf.open_case(people.staff, "committee-personnel", "Đúng hạn")                        # due 6 Mar 2026
     clock.at = dt.datetime(2026, 3, 6, 16, 0, tzinfo=ICT)

@@ -352,9 +352,6 @@ def test_breaking_any_one_chain_relation_is_refused(raw, which, k):
     assert field in e.value.fields
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
-                   reason="engine bug: records.parse_tally never compares counts with `members`; "
-                          "a collective of 5 members can record 12 'agree' votes (240% of the base)")
 def test_votes_above_the_members_of_the_collective_are_refused():
     e = refused(tally(members=5), COLLECTIVE)
     assert "members" in e.fields or "candidates.Nguyễn Văn An" in e.fields

@@ -220,6 +220,8 @@ def parse(text: str, name: str = "<definition>") -> Definition:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(YAML)"
         chk.fail(where, f"not valid YAML: {getattr(e, 'problem', None) or e}")
+    except ValueError as e:                        # PyYAML: an unquoted impossible date (2025-02-30)
+        chk.fail("(YAML)", f"not valid YAML: {e}; write dates as YYYY-MM-DD")
     if not isinstance(data, dict):
         chk.fail("(top level)", "a definition must be a mapping of keys to values")
     data = _plain(data)
@@ -350,13 +352,19 @@ def parse(text: str, name: str = "<definition>") -> Definition:
         hops += 1
         if hops > len(steps):
             chk.fail("transitions", "the forward transitions loop and never reach the last step")
+    # Steps run in the order they are listed; so step numbers mean something and a 'return' to an
+    # earlier-listed step really goes back along the forward path.
+    for i, t in enumerate(transitions):
+        if t.trigger == "advance" and seen[t.dest] != seen[t.source] + 1:
+            chk.fail(f"transitions[{i}].dest", f"'{t.source}' must advance to the step listed after it, "
+                                               f"'{steps[seen[t.source] + 1].key}' (steps run in the order listed)")
 
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return Definition(
         key=data["key"], version=data["version"], title=_text(data["title"]),
         description=_text(data.get("description")),
-        legal_basis=tuple(LegalBasis(b["number"], dt.date.fromisoformat(b["date"]), _text(b["title"]), b.get("note"))
-                          for b in data["legal_basis"]),
+        legal_basis=tuple(LegalBasis(b["number"], _date(chk, f"legal_basis[{i}].date", b["date"]), _text(b["title"]),
+                                     b.get("note")) for i, b in enumerate(data["legal_basis"])),
         effective_from=_date(chk, "effective_from", data["effective_from"]),
         steps=tuple(steps), transitions=tuple(transitions), vote_rules=tuple(rules.values()),
         fingerprint=hashlib.sha256(canonical.encode()).hexdigest(), source=name, raw=text)

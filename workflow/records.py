@@ -96,6 +96,9 @@ def parse_tally(raw: Mapping[str, Any], rule: VoteRule, known: list[str], allows
                                  f"ballots collected ({c['collected']})")
     if members is not None and members < 1:
         errors["members"] = "the collective has at least one member"
+    elif members is not None and c.get("present") is not None and c["present"] > members:
+        errors["members"] = (f"the collective has {members} members but {c['present']} are recorded present; "
+                             "only members vote")
     if members is None and "members" in (rule.base, rule.quorum_of):
         members = c["summoned"]      # a collective meeting summons all of its members
 

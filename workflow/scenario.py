@@ -37,7 +37,7 @@ class ScenarioError(Exception):
 def load(text: str) -> dict:
     try:
         data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
+    except (yaml.YAMLError, ValueError) as e:      # PyYAML raises ValueError for an impossible date
         raise ScenarioError(f"not valid YAML: {e}") from None
     if not isinstance(data, dict):
         raise ScenarioError("a scenario is a mapping with 'procedure', 'users' and 'actions'")

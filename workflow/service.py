@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, tuple_, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -21,7 +21,7 @@ from . import audit
 from .audit import Actor
 from .calendar import add_working_days, local_date
 from .definition import CANCELLED, COMPLETED, Definition, Registry, Step
-from .errors import (AuthFailed, Forbidden, FourEyes, GuardFailed, InvalidTally, NotAllowed, NotFound,
+from .errors import (AuthFailed, DefinitionError, Forbidden, FourEyes, GuardFailed, InvalidTally, NotAllowed, NotFound,
                      QuorumNotMet, Validation, VersionConflict, WorkflowError)
 from .machine import machine_for, return_trigger
 from .records import (Tally, TallyResult, clean_announcement, clean_form, evaluate, false_required_booleans,
@@ -84,10 +84,7 @@ class CaseSummary:
     opened_at: dt.datetime
     updated_at: dt.datetime
     unit_name: str = ""
-
-    @property
-    def overdue(self) -> bool:
-        return self.status == OPEN and self.step_due is not None and self.step_due < local_date(utcnow())
+    overdue: bool = False        # past the step's deadline, by the workflow's clock
 
     def to_dict(self) -> dict:
         return {"id": self.id, "procedure": self.procedure, "procedure_version": self.version,
@@ -184,7 +181,19 @@ _RECORDS_OF_CASE = (select(records.c.step_key, records.c.kind, records.c.payload
 
 
 def _fingerprint(action: str, case_id, params: Mapping) -> str:
-    return hashlib.sha256(audit.canonical([action, case_id, params]).encode()).hexdigest()
+    try:
+        text = audit.canonical([action, case_id, params])
+    except (TypeError, ValueError):          # keys of mixed types cannot be sorted: fall back to repr
+        text = repr([action, case_id, params])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _page_args(page: Any, per_page: Any, default: int, limit: int) -> tuple[int, int]:
+    try:
+        p, n = int(page or 1), int(per_page or default)
+    except (TypeError, ValueError):
+        raise Validation("page and per_page are whole numbers", fields={"page": "whole number"}) from None
+    return max(1, p), min(limit, max(1, n))
 
 
 class Workflow:
@@ -195,6 +204,7 @@ class Workflow:
         # SQLite keeps no UTC offset: whatever zone the clock speaks, the record stores UTC
         self.clock = lambda: as_utc(clock())
         self.max_upload = max_upload
+        self._pins_ok: set[tuple[str, int, str]] = set()
 
     # ---- people and places ------------------------------------------------------------------
 
@@ -294,6 +304,7 @@ class Workflow:
                 raise VersionConflict(f"case {case_id} is at version {row.version}, not {expected_version}: "
                                       "someone else changed it; reload", current=row.version)
             d = self._definition(row.definition_key, row.definition_version)
+            self._check_pin(c, d)
             ctx = _Ctx(self, c, user, row, d)
             ch = decide(ctx)
             now = self.clock()
@@ -351,9 +362,11 @@ class Workflow:
             d = self.registry.get(row["definition_key"], row["definition_version"])
         state = row["state"]
         step_no = self._step_no(d, state)
+        due = row["step_due"]
+        overdue = row["status"] == OPEN and due is not None and due < local_date(self.clock())
         return CaseSummary(row["id"], row["definition_key"], row["definition_version"], row["title"], row["unit_id"],
-                           state, step_no, row["status"], row["version"], row["awaiting"], row["step_due"],
-                           as_utc(row["opened_at"]), as_utc(row["updated_at"]), row.get("unit_name", "") or "")
+                           state, step_no, row["status"], row["version"], row["awaiting"], due,
+                           as_utc(row["opened_at"]), as_utc(row["updated_at"]), row.get("unit_name", "") or "", overdue)
 
     # ---- opening a case ----------------------------------------------------------------------
 
@@ -401,6 +414,20 @@ class Workflow:
             return ActionResult(self._summary_dict({**values, "id": case_id, "unit_name": unit.name}, d), seq)
 
         return self._transaction(actor_id, "open", None, params, idempotency_key, body)
+
+    def _check_pin(self, c: Connection, d: Definition) -> None:
+        """A running case follows the definition it was opened under: if that file was edited in
+        place since, refuse to act rather than apply other rules. Pins never change, so one check
+        per definition version and process is enough."""
+        key = (d.key, d.version, d.fingerprint)
+        if key in self._pins_ok:
+            return
+        row = c.execute(select(definition_versions.c.fingerprint).where(
+            definition_versions.c.key == d.key, definition_versions.c.version == d.version)).first()
+        if row is not None and row.fingerprint != d.fingerprint:
+            raise DefinitionError(f"{d.source} was changed after cases were opened under {d.label}; restore it "
+                                  "and publish the change as a new version", procedure=d.key)
+        self._pins_ok.add(key)
 
     def _pin_definition(self, c: Connection, d: Definition) -> None:
         row = c.execute(select(definition_versions.c.fingerprint).where(
@@ -656,7 +683,7 @@ class Workflow:
         return cond
 
     def list_cases(self, actor_id: int, *, page: int = 1, per_page: int = 25, **filters) -> Page:
-        page, per_page = max(1, int(page or 1)), min(100, max(1, int(per_page or 25)))
+        page, per_page = _page_args(page, per_page, 25, 100)
         with self.store.read() as c:
             user = self._user(c, actor_id)
             cond = self._case_filters(user, **filters)
@@ -706,13 +733,18 @@ class Workflow:
                       per_page: int = 50) -> Page:
         """The auditor's search over the record, limited to the cases of their unit tree (events that
         belong to no case — sign-ins, user changes — are shown to auditors and administrators)."""
-        page, per_page = max(1, int(page or 1)), min(500, max(1, int(per_page or 50)))
+        page, per_page = _page_args(page, per_page, 50, 500)
+        for name, d in (("date_from", date_from), ("date_to", date_to)):
+            if d is not None and not isinstance(d, dt.date):
+                raise Validation(f"{name} must be a date", fields={name: "a date"})
         with self.store.read() as c:
             user = self._user(c, actor_id)
             if user.role not in ("auditor", "admin", "supervisor"):
                 raise Forbidden("the record is searched by auditors, supervisors and administrators")
-            in_scope = select(cases.c.id).join(units, units.c.id == cases.c.unit_id).where(self._scope(user))
-            scoped = events.c.case_id.in_(in_scope)
+            # Correlated EXISTS, not IN (all case ids in scope): the planner starts from the filter's
+            # index (user, day, case) and checks each event's case, so cost follows the result size.
+            of_case = lambda *cond: exists().where(cases.c.id == events.c.case_id, *cond)  # noqa: E731
+            scoped = of_case(units.c.id == cases.c.unit_id, self._scope(user))
             if user.role in ("auditor", "admin"):
                 own_units = select(units.c.id).where(self._scope(user))
                 scoped = or_(scoped, and_(events.c.case_id.is_(None),
@@ -725,9 +757,9 @@ class Workflow:
             if kind:
                 cond.append(events.c.kind == str(kind)[:40])
             if procedure:
-                cond.append(events.c.case_id.in_(select(cases.c.id).where(cases.c.definition_key == procedure)))
+                cond.append(of_case(cases.c.definition_key == procedure))
             if unit_id:
-                cond.append(events.c.case_id.in_(select(cases.c.id).where(cases.c.unit_id == unit_id)))
+                cond.append(of_case(cases.c.unit_id == unit_id))
             if date_from:
                 cond.append(events.c.at >= _day_start(date_from))
             if date_to:
@@ -1069,13 +1101,16 @@ class _Ctx:
     def permit(self, action: str) -> Step:
         """The current step, if this user may take `action` on this case now; else raise."""
         row, user = self.row, self.user
+        supervisor_actions = ("approve", "return", "head_decision", "cancel")
+        if user.role not in ("staff", "supervisor"):
+            raise Forbidden(f"a {user.role} reads cases and changes nothing", role=user.role)
+        if action in supervisor_actions and user.role != "supervisor":
+            raise Forbidden(f"only a supervisor can {_ACTION_WORDS[action]}", role=user.role)
         if row.status != OPEN:
             raise NotAllowed(f"the case is {row.status}; nothing more can be done", status=row.status)
         step = self.definition.step(row.state)
-        supervisor_actions = ("approve", "return", "head_decision", "cancel")
         if action in supervisor_actions:
-            if user.role != "supervisor":
-                raise Forbidden(f"only a supervisor can {action.replace('_', ' ')}", role=user.role)
+            pass
         elif user.role != step.role:
             raise Forbidden(f"step '{step.key}' is recorded by {step.role}; you are {user.role}",
                             role=user.role, needed=step.role)
@@ -1157,6 +1192,9 @@ class _Ctx:
 
 
 # ---- small helpers -----------------------------------------------------------------------------
+
+_ACTION_WORDS = {"approve": "approve", "return": "return a case", "head_decision": "record the head's decision",
+                 "cancel": "cancel a case"}
 
 def _pct(res: TallyResult) -> str:
     f = res.rule.pass_fraction
