@@ -126,7 +126,7 @@ def case(case_id: int):
     return case_page(case_id)
 
 
-def _act(case_id: int, call, done: str, *, anchor: str = ""):
+def _act(case_id: int, call, done: str):
     """Run one case action from the case page: redirect with a message, or show the page again
     (newest state) with the error and its HTTP status."""
     try:
@@ -146,13 +146,16 @@ def _act(case_id: int, call, done: str, *, anchor: str = ""):
                         "Hãy kiểm tra rồi làm lại.")
         flash(message, "danger")
         return case_page(case_id, e.http_status, form_values=request.form)
-    flash(done if not r.replayed else _("Yêu cầu này đã được ghi nhận trước đó."), "success")
-    return redirect(url_for("cases.case", case_id=case_id) + anchor)
+    if r.replayed:
+        done = _("Yêu cầu này đã được ghi nhận trước đó.")
+    flash(done(r) if callable(done) else done, "success")
+    return redirect(url_for("cases.case", case_id=case_id))
 
 
 @bp.post("/cases/<int:case_id>/advance")
 def advance(case_id: int):
-    return _act(case_id, lambda: wf().advance(uid(), case_id, **_guard()), _("Đã chuyển bước."))
+    return _act(case_id, lambda: wf().advance(uid(), case_id, **_guard()),
+                lambda r: _("Hồ sơ đã hoàn thành.") if r.case.get("status") == "completed" else _("Đã chuyển bước."))
 
 
 @bp.post("/cases/<int:case_id>/request-approval")
@@ -194,7 +197,7 @@ def attach(case_id: int):
     content = f.read() if f else b""
     return _act(case_id, lambda: wf().attach(uid(), case_id, f.filename if f else "", content,
                                              doc_type=request.form.get("doc_type") or "other", **_guard()),
-                _("Đã đính kèm tài liệu."), anchor="#documents")
+                _("Đã đính kèm tài liệu."))
 
 
 @bp.get("/cases/<int:case_id>/documents/<sha256>")
@@ -295,7 +298,7 @@ def tally(case_id: int):
         for i in range(min(as_int(request.form.get("rows")) or 0, 500)):
             name = " ".join(request.form.get(f"c{i}-name", "").split())
             votes = {m: request.form.get(f"c{i}-{m}", "").strip() for m in rule.measures}
-            if not name and not any(votes.values()):
+            if not any(votes.values()):     # a row left without votes is not part of this count
                 continue
             rows.append({"name": name, **votes, "nominee": bool(known) and name not in known})
             names.setdefault(name, []).append(votes)
@@ -312,7 +315,7 @@ def tally(case_id: int):
                       "warning")
             else:
                 flash(_("Đã ghi kết quả kiểm phiếu."), "success")
-            return redirect(url_for("cases.case", case_id=case_id) + f"#step-{step.key}")
+            return redirect(url_for("cases.case", case_id=case_id))
         except WorkflowError as e:
             errors, status = _form_error(e, detail)
     return render_template("cases/tally.html", c=detail, d=detail.definition, s=detail.summary, step=step,
@@ -366,7 +369,7 @@ def announce(case_id: int):
         try:
             wf().announce(uid(), case_id, {k: v for k, v in values.items() if v}, **_guard())
             flash(_("Đã đăng thông báo."), "success")
-            return redirect(url_for("cases.case", case_id=case_id) + f"#step-{step.key}")
+            return redirect(url_for("cases.case", case_id=case_id))
         except WorkflowError as e:
             errors, status = _form_error(e, detail)
     return render_template("cases/announce.html", c=detail, d=detail.definition, s=detail.summary, step=step,
