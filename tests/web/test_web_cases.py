@@ -473,3 +473,30 @@ def test_a_refused_file_type_is_explained(browser, wf, org):
     assert r.status_code == 422
     assert "Loại tệp không được chấp nhận" in b.page
     assert wf.get_case(org.staff, cid).steps["criteria"].documents == []
+
+
+def test_moving_on_after_the_step_is_complete(browser, wf, org):
+    cid = wf.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
+    wf.record(org.staff, cid, {"criteria": "HD 38", "structure": "9", "seats": 9, "candidates": ["An"]})
+    b = browser("staff")
+    r = b.case_post(cid, "advance")
+    assert r.status_code == 302
+    assert wf.get_case(org.staff, cid).summary.state == "members-conference"
+    b.get(f"/cases/{cid}")
+    assert "Đã chuyển bước." in b.page
+
+
+def test_staff_ask_for_approval_with_a_comment_the_supervisor_reads(browser, wf, org):
+    cid = committee_case(wf, org, to="decision")
+    wf.record(org.staff, cid, {"decision_no": "45-QĐ/HU", "decision_date": "2026-01-12", "appointees": "An – Bí thư"})
+    b = browser("staff")
+    b.get(f"/cases/{cid}")
+    assert "Trình lãnh đạo phê duyệt" in b.page and f"/cases/{cid}/advance" not in b.page
+    r = b.case_post(cid, "request-approval", {"comment": "Hồ sơ đã đủ, kính trình"})
+    assert r.status_code == 302
+    assert wf.get_case(org.staff, cid).summary.awaiting == "approval"
+    lead = browser("lead")
+    lead.get(f"/cases/{cid}")
+    assert "Nội dung trình: Hồ sơ đã đủ, kính trình" in lead.page
+    again = b.case_post(cid, "request-approval", {"comment": "lần nữa"})
+    assert again.status_code == 409 and "đang chờ lãnh đạo phê duyệt" in b.page
