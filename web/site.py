@@ -23,7 +23,6 @@ from flask_babel import gettext as _
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from workflow.definition import CANCELLED, COMPLETED, Definition, Step, Text
@@ -564,7 +563,3 @@ def require_role(*roles: str):
     if current_user.role not in roles:
         abort(403)
 
-
-def markup_lines(s: str) -> Markup:
-    from markupsafe import escape
-    return Markup("<br>").join(escape(line) for line in str(s or "").splitlines())

@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import text
 
-from web_support import PASSWORD, awaiting_approval, committee_case
+from web_support import PASSWORD, committee_case
 from workflow.definition import Registry
 from workflow.errors import DefinitionError
 
