@@ -20,6 +20,7 @@ from babel.numbers import format_decimal
 from flask import Flask, abort, current_app, render_template, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -36,6 +37,12 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 def N_(s: str) -> str:
     """Marks a string for the catalog; it is translated where it is shown."""
     return s
+
+
+def NP_(context: str, s: str) -> tuple[str, str]:
+    """Marks a string with a context for the catalog (translated with pgettext where shown): event
+    names have the context "sự kiện", so 'Mở hồ sơ' is 'Case opened' there and 'Open the case' on a button."""
+    return context, s
 
 
 # ---- the signed-in person ------------------------------------------------------------------
@@ -138,7 +145,10 @@ JUDGEMENT_NAMES = {"passed": N_("Đạt"), "failed": N_("Không đạt"), "at_th
 
 def word(table: dict, key) -> str:
     """A fixed word from one of the tables above, translated; unknown keys are shown as given."""
-    return _(table[key]) if key in table else ("" if key is None else str(key))
+    if key not in table:
+        return "" if key is None else str(key)
+    value = table[key]
+    return pgettext(*value) if isinstance(value, tuple) else _(value)
 
 
 def fraction_words(f: Fraction | None) -> str:

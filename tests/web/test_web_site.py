@@ -199,14 +199,20 @@ def test_field_complaints_are_translated_or_shown_as_given(app, given, said):
 def test_the_english_catalog_translates_every_message_of_the_pages(app):
     po = ROOT / "web/translations/en/LC_MESSAGES/messages.po"
     catalog = read_po(po.open("rb"))
-    translated = {m.id: m.string for m in catalog if m.id}
+    translated = {(m.context, m.id): m.string for m in catalog if m.id}
     assert all(translated.values()), [k for k, v in translated.items() if not v][:5]
     method_map = [("web/site.py", "python"), ("web/auth/**.py", "python"), ("web/cases/**.py", "python"),
                   ("web/audit/**.py", "python"), ("web/admin/**.py", "python"), ("web/account/**.py", "python"),
                   ("web/templates/**.html", "jinja2")]
-    found = {msg for _f, _l, msg, *_ in extract_from_dir(
+    found = {(context, msg) for _f, _l, msg, _c, context in extract_from_dir(
         str(ROOT), method_map, options_map={"web/templates/**.html": {"extensions": "jinja2.ext.do"}},
-        keywords={"_": None, "gettext": None, "N_": None})}
-    missing = sorted(m for m in found if isinstance(m, str) and m not in translated)
+        keywords={"_": None, "gettext": None, "N_": None, "pgettext": ((1, "c"), 2), "NP_": ((1, "c"), 2)})}
+    missing = sorted(m for m in found if isinstance(m[1], str) and m not in translated)
     assert not missing, missing[:10]
     assert po.with_suffix(".mo").exists()      # compiled when the application started
+
+
+def test_event_names_differ_from_the_buttons_of_the_same_words(browser):
+    b = browser("audit_p")
+    b.get("/audit?lang=en")
+    assert ">Case opened</option>" in b.page and ">Case completed</option>" in b.page

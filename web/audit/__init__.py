@@ -54,7 +54,7 @@ def search():
          "date_from": _date(a.get("from")), "date_to": _date(a.get("to"))}
     page = wf().search_events(uid(), page=as_int(a.get("page")) or 1, per_page=50, **q)
     return render_template("audit/search.html", page=page, q=q, args=a, units=wf().list_units(uid()),
-                           procedures=wf().registry.latest(), kinds=KIND_NAMES,
+                           procedures=wf().registry.latest(), kinds=KIND_NAMES, kind_name=lambda k: word(KIND_NAMES, k),
                            searched=any(v for v in q.values()))
 
 

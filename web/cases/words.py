@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from workflow.definition import Definition, Field
 
-from ..site import (JUDGEMENT_NAMES, ROLE_NAMES, N_, fmt_date, fmt_percent, fmt_size, step_name, text, word)
+from ..site import (JUDGEMENT_NAMES, ROLE_NAMES, N_, NP_, fmt_date, fmt_percent, fmt_size, step_name, text, word)
 
 SHORT = 80   # step titles in the history are cut here (the full title is on the case page)
 SIGN_IN_FAILURES = {"unknown_user": N_("tên đăng nhập không tồn tại"), "inactive": N_("tài khoản đã bị vô hiệu hóa"),
@@ -102,7 +103,7 @@ def describe(e: dict, d: Definition | None) -> tuple[str, list[tuple[str, str]]]
     if k == "advanced":
         return _("Chuyển sang %(to)s", to=step_name(d, p.get("to"), SHORT)), []
     if k == "completed":
-        return _("Hoàn thành hồ sơ"), []
+        return pgettext("sự kiện", "Hoàn thành hồ sơ"), []
     if k == "approval_requested":
         return (_("Trình phê duyệt %(step)s", step=at),
                 [(_("Ý kiến"), p["comment"])] if p.get("comment") else [])
@@ -115,15 +116,15 @@ def describe(e: dict, d: Definition | None) -> tuple[str, list[tuple[str, str]]]
             return _("Không phê duyệt; trả lại để bổ sung tại %(step)s", step=at), details
         return _("Trả lại từ %(step)s về %(to)s", step=at, to=step_name(d, p.get("to"), SHORT)), details
     if k == "cancelled":
-        return _("Hủy hồ sơ"), [(_("Lý do"), p.get("reason", ""))]
+        return pgettext("sự kiện", "Hủy hồ sơ"), [(_("Lý do"), p.get("reason", ""))]
     if k == "signed_in":
-        return _("Đăng nhập"), [(_("Địa chỉ"), p["source"])] if p.get("source") else []
+        return pgettext("sự kiện", "Đăng nhập"), [(_("Địa chỉ"), p["source"])] if p.get("source") else []
     if k == "sign_in_failed":
         return (_("Đăng nhập không thành công"),
                 [(_("Nguyên nhân"), word(SIGN_IN_FAILURES, p.get("reason"))),
                  *([(_("Địa chỉ"), p["source"])] if p.get("source") else [])])
     if k == "signed_out":
-        return _("Đăng xuất"), []
+        return pgettext("sự kiện", "Đăng xuất"), []
     if k == "token_created":
         return _("Tạo mã truy cập API “%(name)s”", name=p.get("name", "")), []
     if k == "token_revoked":
@@ -149,10 +150,10 @@ def describe(e: dict, d: Definition | None) -> tuple[str, list[tuple[str, str]]]
     return _("Sự kiện “%(kind)s”", kind=k), []
 
 
-KIND_NAMES = {"case_opened": N_("Mở hồ sơ"), "form_recorded": N_("Ghi nội dung bước"), "tally_recorded": N_("Ghi kết quả kiểm phiếu"),
-              "head_decision": N_("Quyết định của người đứng đầu"), "announcement_published": N_("Đăng thông báo"),
-              "document_attached": N_("Đính kèm tài liệu"), "advanced": N_("Chuyển bước"), "completed": N_("Hoàn thành hồ sơ"),
-              "approval_requested": N_("Trình phê duyệt"), "approved": N_("Phê duyệt"), "returned": N_("Trả lại"),
-              "cancelled": N_("Hủy hồ sơ"), "signed_in": N_("Đăng nhập"), "sign_in_failed": N_("Đăng nhập không thành công"),
-              "signed_out": N_("Đăng xuất"), "token_created": N_("Tạo mã truy cập API"), "token_revoked": N_("Thu hồi mã truy cập API"),
-              "unit_created": N_("Tạo đơn vị"), "user_created": N_("Tạo người dùng"), "user_updated": N_("Cập nhật người dùng")}
+KIND_NAMES = {"case_opened": NP_("sự kiện", "Mở hồ sơ"), "form_recorded": NP_("sự kiện", "Ghi nội dung bước"), "tally_recorded": NP_("sự kiện", "Ghi kết quả kiểm phiếu"),
+              "head_decision": NP_("sự kiện", "Quyết định của người đứng đầu"), "announcement_published": NP_("sự kiện", "Đăng thông báo"),
+              "document_attached": NP_("sự kiện", "Đính kèm tài liệu"), "advanced": NP_("sự kiện", "Chuyển bước"), "completed": NP_("sự kiện", "Hoàn thành hồ sơ"),
+              "approval_requested": NP_("sự kiện", "Trình phê duyệt"), "approved": NP_("sự kiện", "Phê duyệt"), "returned": NP_("sự kiện", "Trả lại"),
+              "cancelled": NP_("sự kiện", "Hủy hồ sơ"), "signed_in": NP_("sự kiện", "Đăng nhập"), "sign_in_failed": NP_("sự kiện", "Đăng nhập không thành công"),
+              "signed_out": NP_("sự kiện", "Đăng xuất"), "token_created": NP_("sự kiện", "Tạo mã truy cập API"), "token_revoked": NP_("sự kiện", "Thu hồi mã truy cập API"),
+              "unit_created": NP_("sự kiện", "Tạo đơn vị"), "user_created": NP_("sự kiện", "Tạo người dùng"), "user_updated": NP_("sự kiện", "Cập nhật người dùng")}
