@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
-from .store import GENESIS, as_utc, chain_head, events
+from .store import GENESIS, chain_head, events
 
 
 def canonical(obj: Any) -> str:
@@ -23,7 +23,12 @@ def canonical(obj: Any) -> str:
 
 
 def iso(t: dt.datetime) -> str:
-    return as_utc(t).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC, to the microsecond: 2026-01-02T03:04:05.000006Z (hashed: the format never changes)."""
+    if t.tzinfo is not None:
+        t = t.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    if t.year < 1000:                       # isoformat pads the year to 4 digits, strftime does not
+        return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return t.isoformat(timespec="microseconds") + "Z"      # same text as strftime, ~3× faster
 
 
 def event_hash(seq: int, prev: str, case_id, at: dt.datetime, actor_id, actor: str, role: str, unit_id,
