@@ -19,6 +19,15 @@ MAX_NAME = 200
 MAX_STRING, MAX_TEXT = 300, 20_000
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain_text(v: Any) -> str:
+    """Text as people write it: control characters (NUL…) removed — PostgreSQL refuses NUL, and
+    none of them means anything in a record. Tabs and line breaks stay."""
+    return _CONTROL.sub("", str(v))
+
+
 def _count(raw: Mapping, key: str, errors: dict, *, required: bool = True) -> int | None:
     v = raw.get(key)
     if v is None or v == "":
@@ -111,7 +120,7 @@ def parse_tally(raw: Mapping[str, Any], rule: VoteRule, known: list[str], allows
         known_set = set(known)
         seen: set[str] = set()
         for name, counts in raw_cands.items():
-            clean = " ".join(str(name).split())
+            clean = " ".join(plain_text(name).split())
             fk = f"candidates.{clean or '?'}"
             if not clean:
                 errors["candidates"] = "a candidate name is empty"
@@ -153,6 +162,7 @@ def parse_tally(raw: Mapping[str, Any], rule: VoteRule, known: list[str], allows
                                         f"exceed the valid ballots ({c['valid']})")
     held_on = _optional_date(raw.get("held_on") or raw.get("date"), "held_on", errors)
     place = raw.get("place")
+    place = plain_text(place).strip() if isinstance(place, str) else place
     if place is not None and (not isinstance(place, str) or len(place) > MAX_STRING):
         errors["place"] = f"text of at most {MAX_STRING} characters"
     if errors:
@@ -253,7 +263,7 @@ def _clean_value(kind: str, v: Any, f) -> Any:
     if kind in ("string", "text"):
         if not isinstance(v, (str, int, float)) or isinstance(v, bool):
             raise ValueError("must be text")
-        s = str(v).strip()
+        s = plain_text(v).strip()
         limit = MAX_STRING if kind == "string" else MAX_TEXT
         if len(s) > limit:
             raise ValueError(f"at most {limit} characters")
@@ -296,7 +306,7 @@ def _clean_value(kind: str, v: Any, f) -> Any:
         for item in items:
             if not isinstance(item, str):
                 raise ValueError("must be a list of names")
-            n = " ".join(item.split())
+            n = " ".join(plain_text(item).split())
             if not n:
                 continue
             if len(n) > MAX_NAME:

@@ -24,7 +24,7 @@ from .definition import CANCELLED, COMPLETED, Definition, Registry, Step
 from .errors import (AuthFailed, DefinitionError, Forbidden, FourEyes, GuardFailed, InvalidTally, NotAllowed, NotFound,
                      QuorumNotMet, Validation, VersionConflict, WorkflowError)
 from .machine import machine_for, return_trigger
-from .records import (Tally, TallyResult, clean_announcement, clean_form, evaluate, false_required_booleans,
+from .records import (Tally, TallyResult, clean_announcement, plain_text, clean_form, evaluate, false_required_booleans,
                       missing_fields, parse_tally, quorum)
 from .security import check_password, hash_password, new_token, password_problem, token_hash
 from .store import (Store, api_tokens, as_utc, blobs, cases, definition_versions, events, idempotency, records,
@@ -188,12 +188,28 @@ def _fingerprint(action: str, case_id, params: Mapping) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+MAX_PAGE = 100_000
+MAX_ID = 2**31 - 1      # ids are INTEGER columns: anything outside is simply no such row
+
+
+def _is_id(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_ID
+
+
+def _filter_id(v: Any, name: str) -> int | None:
+    if v in (None, ""):
+        return None
+    if not _is_id(v):
+        raise Validation(f"{name} must be a whole number from 1 to {MAX_ID}", fields={name: "out of range"})
+    return v
+
+
 def _page_args(page: Any, per_page: Any, default: int, limit: int) -> tuple[int, int]:
     try:
         p, n = int(page or 1), int(per_page or default)
     except (TypeError, ValueError):
         raise Validation("page and per_page are whole numbers", fields={"page": "whole number"}) from None
-    return max(1, p), min(limit, max(1, n))
+    return min(max(1, p), MAX_PAGE), min(limit, max(1, n))
 
 
 class Workflow:
@@ -211,6 +227,8 @@ class Workflow:
     def _user(self, c: Connection, user_id: int | None, *, must_be_active: bool = True) -> User:
         if user_id is None:
             raise Forbidden("sign in first")
+        if not _is_id(user_id):
+            raise Forbidden("unknown user")
         row = c.execute(_USER_BY_ID, {"user_id": user_id}).first()
         if row is None:
             raise Forbidden("unknown user")
@@ -232,6 +250,8 @@ class Workflow:
         return units.c.path.startswith(user.unit_path, autoescape=True)
 
     def _unit(self, c: Connection, unit_id: int) -> Row:
+        if not _is_id(unit_id):
+            raise NotFound(f"unit {unit_id!r} does not exist", unit_id=unit_id)
         row = c.execute(select(units).where(units.c.id == unit_id)).first()
         if row is None:
             raise NotFound(f"unit {unit_id} does not exist", unit_id=unit_id)
@@ -338,7 +358,7 @@ class Workflow:
         return add_working_days(local_date(now), step.deadline_days) if step.deadline_days else None
 
     def _case_row(self, c: Connection, user: User, case_id) -> Row:
-        if isinstance(case_id, bool) or not isinstance(case_id, int):
+        if not _is_id(case_id):
             raise NotFound(f"case {case_id!r} does not exist", case_id=case_id)
         row = c.execute(_CASE_BY_ID, {"case_id": case_id}).first()
         # A case outside the user's unit tree is 'not found', not 'forbidden': its existence is not theirs to know.
@@ -372,6 +392,7 @@ class Workflow:
 
     def open_case(self, actor_id: int, procedure: str, title: str, *, unit_id: int | None = None,
                   version: int | None = None, idempotency_key: str | None = None) -> ActionResult:
+        title = plain_text(title) if isinstance(title, str) else title
         params = {"procedure": procedure, "title": title, "unit_id": unit_id, "version": version}
         errors = {}
         if not isinstance(title, str) or not title.strip():
@@ -665,13 +686,15 @@ class Workflow:
 
     def _case_filters(self, user: User, *, procedure=None, state=None, unit_id=None, status=None, text=None,
                       overdue=None, awaiting=None):
+        procedure, state, status, text = (plain_text(v) if isinstance(v, str) else v
+                                          for v in (procedure, state, status, text))
         cond = [self._scope(user)]
         if procedure:
             cond.append(cases.c.definition_key == procedure)
         if state:
             cond.append(cases.c.state == state)
         if unit_id:
-            cond.append(cases.c.unit_id == unit_id)
+            cond.append(cases.c.unit_id == _filter_id(unit_id, "unit_id"))
         if status:
             cond.append(cases.c.status == status)
         if awaiting:
@@ -749,7 +772,9 @@ class Workflow:
                 own_units = select(units.c.id).where(self._scope(user))
                 scoped = or_(scoped, and_(events.c.case_id.is_(None),
                                           or_(events.c.unit_id.in_(own_units), events.c.unit_id.is_(None))))
+            username, kind, procedure = (plain_text(v) if isinstance(v, str) else v for v in (username, kind, procedure))
             cond = [scoped]
+            case_id, unit_id = _filter_id(case_id, "case_id"), _filter_id(unit_id, "unit_id")
             if case_id:
                 cond.append(events.c.case_id == case_id)
             if username:
@@ -832,7 +857,7 @@ class Workflow:
         return unit
 
     def create_unit(self, actor_id: int | None, name: str, parent_id: int | None = None) -> dict:
-        name = " ".join(str(name or "").split())
+        name = " ".join(plain_text(name or "").split())
         if not name or len(name) > 200:
             raise Validation("a unit needs a name of at most 200 characters", fields={"name": "1 to 200 characters"})
         with self.store.write() as c:
@@ -881,7 +906,7 @@ class Workflow:
         problem = password_problem(password)
         if problem:
             errors["password"] = problem
-        display = " ".join(str(display_name or username).split())[:200]
+        display = " ".join(plain_text(display_name or username).split())[:200]
         if errors:
             raise Validation(f"cannot create the user: {next(iter(errors.items()))[0]}: {next(iter(errors.values()))}",
                              fields=errors)
@@ -915,7 +940,7 @@ class Workflow:
         if active is not None:
             values["active"] = bool(active)
         if display_name is not None and display_name.strip():
-            values["display_name"] = " ".join(display_name.split())[:200]
+            values["display_name"] = " ".join(plain_text(display_name).split())[:200]
         with self.store.write() as c:
             actor = self._admin(c, actor_id)
             target = self._user(c, user_id, must_be_active=False)
@@ -948,14 +973,14 @@ class Workflow:
 
     def user_by_name(self, username: str) -> User | None:
         with self.store.read() as c:
-            row = c.execute(select(users.c.id).where(users.c.username == username)).first()
+            row = c.execute(select(users.c.id).where(users.c.username == plain_text(username))).first()
             return self._user(c, row.id, must_be_active=False) if row else None
 
     def authenticate(self, username: str, password: str, *, source: str = "") -> User:
         """Check a sign-in. Every failure is on the record; after 5 failures in a row the account is
         locked for 5 minutes (the answer does not say whether the name exists)."""
         now = self.clock()
-        username = str(username or "")[:80]
+        username = plain_text(username or "")[:80]
         with self.store.write() as c:
             row = c.execute(select(users).where(users.c.username == username).with_for_update()).first()
             locked = row is not None and row.locked_until is not None and as_utc(row.locked_until) > now
@@ -997,7 +1022,7 @@ class Workflow:
     # ---- API tokens --------------------------------------------------------------------------
 
     def create_token(self, actor_id: int, name: str) -> tuple[int, str]:
-        name = " ".join(str(name or "").split())[:100]
+        name = " ".join(plain_text(name or "").split())[:100]
         if not name:
             raise Validation("give the token a name", fields={"name": "required"})
         token = new_token()
@@ -1010,6 +1035,8 @@ class Workflow:
         return tid, token
 
     def revoke_token(self, actor_id: int, token_id: int) -> None:
+        if not _is_id(token_id):
+            raise NotFound("no such active token")
         with self.store.write() as c:
             user = self._user(c, actor_id, must_be_active=False)
             res = c.execute(update(api_tokens).where(api_tokens.c.id == token_id, api_tokens.c.user_id == user.id,
@@ -1212,11 +1239,11 @@ def _result_payload(res: TallyResult) -> dict:
 
 
 def _short(text: Any, limit: int = 2000) -> str:
-    return str(text or "").strip()[:limit]
+    return plain_text(text or "").strip()[:limit]
 
 
 def _reason(reason: Any) -> str:
-    why = str(reason or "").strip()
+    why = plain_text(reason or "").strip()
     if not why:
         raise Validation("give a reason", fields={"reason": "required"})
     if len(why) > 2000:
