@@ -26,6 +26,8 @@ PROBLEMS = [  # the verifier's findings, in words
     (r"event (?P<n>\d+) was changed", N_("sự kiện %(n)s đã bị sửa sau khi ghi")),
     (r"ends at event (?P<n>\d+) but the chain head says (?P<m>\d+)",
      N_("nhật ký dừng ở sự kiện %(n)s nhưng đầu chuỗi ghi %(m)s: các sự kiện mới nhất đã bị xóa hoặc đầu chuỗi bị sửa")),
+    (r"event (?P<n>\d+) and after were written behind", N_("sự kiện %(n)s trở về sau được ghi thêm lén, ngoài đầu chuỗi")),
+    (r"event (?P<n>\d+) does not match the chain head", N_("sự kiện %(n)s không khớp với đầu chuỗi (sự kiện hoặc đầu chuỗi đã bị sửa)")),
     (r"chain head is missing", N_("thiếu đầu chuỗi")),
 ]
 
