@@ -1,0 +1,346 @@
+"""Scale of data at the service level: N cases with history (~20 chained events and 4 records
+each), for N = 1k, 10k, 100k, on SQLite and PostgreSQL. The data is made in bulk (SQLAlchemy Core,
+big transactions) with a valid hash chain built by `audit.event_hash`; the database grows from one
+N to the next, the way a real one does: cases opened at a steady 50 a day, so a day's worth of
+events is the same size at every N.
+
+Timed, p50/p95 over repeated calls, as a province-level auditor (who sees every case): list_cases
+filtered by procedure + status (page 1 and the last page), list_cases with a text filter, get_case
+(a case page with its history), search_events by user and by one day, and a full verify(); then
+verification speed against reading the same rows with the raw driver and hashing them with plain
+hashlib in a loop, and against hashing them alone (rows already in memory).
+
+    python -m bench.scale [--quick] [--no-pg] [--sizes 1000,10000]
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+import time
+
+from sqlalchemy import JSON, select, update
+
+from workflow import security
+from workflow.audit import canonical, event_hash
+from workflow.service import Workflow
+from workflow.store import cases, chain_head, events, records
+
+from . import common
+
+PER_DAY = 50                      # cases opened per day
+EVENTS_PER_CASE = 20
+RECORDS_PER_CASE = 4
+EVENT_GAP = dt.timedelta(hours=12)
+T0 = dt.datetime(2020, 1, 1, 1, 0, tzinfo=dt.timezone.utc)
+DISTRICTS = 10
+GROWTH_TARGET = 1.5               # each query at 100k within 1.5× of 1k
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"]
+MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Quốc", "Ngọc"]
+GIVEN = ["An", "Bình", "Cường", "Dũng", "Hà", "Hải", "Hùng", "Lan", "Long", "Mai", "Nam", "Phúc", "Quang",
+         "Sơn", "Tâm", "Thảo", "Trung", "Tuấn", "Vân", "Yến"]
+VERBS = {"committee-personnel": "Kiện toàn cấp ủy", "appointment-internal": "Bổ nhiệm",
+         "appointment-external": "Bổ nhiệm từ nguồn ngoài", "reappointment": "Bổ nhiệm lại",
+         "confidence-vote": "Lấy phiếu tín nhiệm", "dismissal-resignation": "Cho thôi chức vụ",
+         "party-admission": "Kết nạp đảng viên"}
+
+
+class World:
+    """The units and users the generated history belongs to, made through the service."""
+
+    def __init__(self, wf: Workflow):
+        n = security._N
+        security._N = 2 ** 8              # cheap scrypt for ~30 throw-away accounts; real hashes still
+        try:
+            self.province = wf.find_or_create_unit_path(["Tỉnh ủy Quảng Nam"])
+            self.districts = [wf.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", f"Huyện ủy số {i + 1}"])
+                              for i in range(DISTRICTS)]
+            mk = lambda name, role, unit: wf.create_user(None, name, common.PASSWORD, role, unit)  # noqa: E731
+            self.staff = {u: [mk(f"staff_{i}_{k}", "staff", u) for k in range(2)] for i, u in enumerate(self.districts)}
+            self.leads = {u: mk(f"lead_{i}", "supervisor", u) for i, u in enumerate(self.districts)}
+            self.auditor = mk("audit_province", "auditor", self.province)
+        finally:
+            security._N = n
+
+
+NAMES = [f"{a} {b} {c}" for a in SURNAMES for b in MIDDLE for c in GIVEN]
+
+
+def _name(rng: random.Random) -> str:
+    return NAMES[rng.randrange(len(NAMES))]
+
+
+class _Texts:
+    """Canonical payload texts, made once per distinct payload: json.dumps per row would cost more
+    than the hashing."""
+
+    def __init__(self):
+        self.memo: dict[tuple, str] = {}
+
+    def get(self, *key) -> str:
+        t = self.memo.get(key)
+        if t is None:
+            kind, step, to, j = key
+            payload = ({"step": step, "to": to} if kind == "advanced" else
+                       {"step": step} if kind == "completed" else
+                       {"step": step, "reason": "Thôi"} if kind == "cancelled" else
+                       {"step": step, "fields": {"note": f"ghi nhận {j}", "by": NAMES[j * 37 % len(NAMES)]}})
+            t = self.memo[key] = canonical(payload)
+        return t
+
+
+def _bulk(c, table, rows: list[dict]) -> None:
+    """Insert many rows in the caller's transaction: Core executemany on SQLite; on PostgreSQL the
+    driver's COPY on the same connection (executemany there costs ~50 µs a row; COPY ~5)."""
+    if c.dialect.name != "postgresql":
+        c.execute(table.insert(), rows)
+        return
+    cols = list(rows[0])
+    json_cols = {i for i, k in enumerate(cols) if isinstance(table.c[k].type, JSON)}
+    cur = c.connection.driver_connection.cursor()
+    with cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
+        for r in rows:
+            copy.write_row([json.dumps(r[k], ensure_ascii=False) if i in json_cols else r[k]
+                            for i, k in enumerate(cols)])
+    cur.close()
+
+
+def grow(wf: Workflow, world: World, start: int, stop: int, rng: random.Random, batch: int = 5000) -> None:
+    """Add cases number start..stop-1 (ids start+1…), their records and events, chaining on."""
+    defs = wf.registry.all()
+    store = wf.store
+    texts = _Texts()
+    for lo in range(start, stop, batch):
+        hi = min(stop, lo + batch)
+        case_rows, record_rows, event_rows = [], [], []
+        with store.write() as c:
+            head = c.execute(select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
+                             .with_for_update()).one()
+            seq, prev = head.seq, head.hash
+            for i in range(lo, hi):
+                cid = i + 1
+                d = defs[i % len(defs)]
+                unit = world.districts[rng.randrange(DISTRICTS)]
+                staff = world.staff[unit][rng.randrange(2)]
+                lead = world.leads[unit]
+                opened = T0 + dt.timedelta(seconds=i * 86400 / PER_DAY)
+                r = rng.random()
+                status = "open" if r < 0.6 else "completed" if r < 0.93 else "cancelled"
+                steps = [s.key for s in d.steps]
+                reached = rng.randrange(len(steps)) if status != "completed" else len(steps) - 1
+                state = steps[reached] if status == "open" else status
+                title = f"{VERBS[d.key]} đồng chí {_name(rng)}"
+                at = opened
+                path = [steps[min(k * len(steps) // EVENTS_PER_CASE, reached)] for k in range(EVENTS_PER_CASE)]
+                for k in range(EVENTS_PER_CASE):
+                    who = staff if k % 5 != 4 else lead
+                    if k == 0:
+                        kind, frm, to = "case_opened", None, path[0]
+                        body = canonical({"title": title, "procedure": d.key, "version": d.version, "unit_id": unit})
+                    elif k == EVENTS_PER_CASE - 1 and status != "open":
+                        kind, frm, to = ("completed" if status == "completed" else "cancelled"), path[k], status
+                        body = texts.get(kind, path[k], None, 0)
+                    elif path[k] != path[k - 1]:
+                        kind, frm, to = "advanced", path[k - 1], path[k]
+                        body = texts.get(kind, path[k - 1], path[k], 0)
+                    else:
+                        kind, frm, to = "form_recorded", path[k], path[k]
+                        body = texts.get(kind, path[k], None, (i + k) % 50)
+                    seq += 1
+                    h = event_hash(seq, prev, cid, at, who.id, who.username, who.role, who.unit_id, kind, frm, to, body)
+                    event_rows.append({"seq": seq, "case_id": cid, "at": at, "actor_id": who.id, "actor": who.username,
+                                       "role": who.role, "unit_id": who.unit_id, "kind": kind, "from_state": frm,
+                                       "to_state": to, "payload": body, "prev_hash": prev, "hash": h})
+                    prev = h
+                    at = at + EVENT_GAP
+                updated = at - EVENT_GAP
+                case_rows.append({"id": cid, "definition_key": d.key, "definition_version": d.version, "title": title,
+                                  "unit_id": unit, "state": state, "status": status, "version": EVENTS_PER_CASE,
+                                  "step_started_at": updated, "step_due": None, "awaiting": None,
+                                  "approval_requested_by": None, "opened_by": staff.id, "opened_at": opened,
+                                  "updated_at": updated})
+                for k in range(RECORDS_PER_CASE):
+                    record_rows.append({"case_id": cid, "step_key": steps[min(k, reached)], "kind": "form",
+                                        "payload": {"note": f"hồ sơ {k}", "by": NAMES[(i + k) % len(NAMES)]},
+                                        "actor_id": staff.id, "created_at": opened + k * EVENT_GAP,
+                                        "superseded": False})
+            _bulk(c, cases, case_rows)
+            _bulk(c, records, record_rows)
+            _bulk(c, events, event_rows)
+            c.execute(update(chain_head).where(chain_head.c.id == 1).values(seq=seq, hash=prev))
+    if not store.is_sqlite:
+        with store.engine.connect() as c:       # new rows: fresh planner statistics, as autovacuum would
+            c.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    else:
+        with store.write() as c:
+            c.exec_driver_sql("ANALYZE")
+
+
+def _plain_rows(store, limit_rows: int | None = None):
+    """The events' hashed fields, read with the raw driver (no SQLAlchemy), in seq order."""
+    raw = store.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("SELECT seq, prev_hash, case_id, at, actor_id, actor, role, unit_id, kind, from_state, to_state, "
+                    "payload, hash FROM events ORDER BY seq")
+        rows = cur.fetchall()
+        cur.close()
+        raw.rollback()
+    finally:
+        raw.close()
+    return rows
+
+
+def plain_hash(rows) -> int:
+    """sha256 over each row's fields in a loop, with hashlib: the floor for any verifier."""
+    ok = 0
+    for r in rows:
+        h = hashlib.sha256(f"{r[0]}\n{r[1]}\n{r[2]}\n{r[3]}\n{r[4]}\n{r[5]}\n{r[6]}\n{r[7]}\n{r[8]}\n{r[9]}\n{r[10]}\n"
+                           f"{r[11]}".encode("utf-8")).hexdigest()
+        ok += h == r[12]
+    return ok
+
+
+def measure(wf: Workflow, world: World, n: int, repeat: int, verify_repeat: int) -> dict:
+    aud = world.auditor.id
+    probe = wf.list_cases(aud, procedure="committee-personnel", status="open", per_page=25)
+    last_page = probe.pages
+    mid_case = n // 2 + 1
+    day = (T0 + dt.timedelta(seconds=(n // 2) * 86400 / PER_DAY)).date()
+    someone = world.staff[world.districts[3]][1].username
+    queries = {
+        "list_cases procedure+status, page 1":
+            lambda: wf.list_cases(aud, procedure="committee-personnel", status="open"),
+        "list_cases procedure+status, page 4":
+            lambda: wf.list_cases(aud, procedure="committee-personnel", status="open", page=4),
+        "list_cases procedure+status, last page":
+            lambda: wf.list_cases(aud, procedure="committee-personnel", status="open", page=last_page),
+        "list_cases text filter 'Nguyễn'":
+            lambda: wf.list_cases(aud, text="Nguyễn"),
+        "get_case (case page with history)":
+            lambda: wf.get_case(aud, mid_case),
+        "search_events by user":
+            lambda: wf.search_events(aud, username=someone),
+        "search_events one day":
+            lambda: wf.search_events(aud, date_from=day, date_to=day),
+    }
+    out = {"n": n, "queries": {}, "facts": {}}
+    for name, fn in queries.items():
+        t = common.timings(fn, repeat=repeat)
+        out["queries"][name] = (common.pct(t, 50), common.pct(t, 95))
+    out["facts"] = {"last_page": last_page, "matching_open_cp": probe.total,
+                    "text_matches": wf.list_cases(aud, text="Nguyễn").total,
+                    "user_events": wf.search_events(aud, username=someone).total,
+                    "day_events": wf.search_events(aud, date_from=day, date_to=day).total}
+    # verification, against the floor
+    vt = []
+    for _ in range(verify_repeat):
+        t0 = time.perf_counter()
+        v = wf.verify(aud)
+        vt.append(time.perf_counter() - t0)
+    if not v.ok:
+        raise RuntimeError(f"the generated chain does not verify: {v.problem}")
+    t0 = time.perf_counter()
+    rows = _plain_rows(wf.store)
+    read = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    matched = plain_hash(rows)
+    hashing = time.perf_counter() - t0
+    out["verify"] = {"events": v.events, "p50": common.pct(vt, 50), "p95": common.pct(vt, 95),
+                     "raw_read_and_hash": read + hashing, "hash_only": hashing,
+                     "plain_matches": matched}
+    return out
+
+
+def run_backend(kind: str, sizes: list[int], repeat: int) -> list[dict]:
+    results = []
+    with common.database(kind) as (url, sync):
+        store = common.new_store(url, sync)
+        try:
+            wf = Workflow(store, common.registry())
+            world = World(wf)
+            rng = random.Random(2026)
+            have = 0
+            for n in sizes:
+                t0 = time.perf_counter()
+                grow(wf, world, have, n, rng)
+                made = time.perf_counter() - t0
+                print(f"  {common.label(kind)}: {n - have} cases, {(n - have) * EVENTS_PER_CASE} events made in "
+                      f"{made:.1f} s", flush=True)
+                have = n
+                r = measure(wf, world, n, repeat, verify_repeat=3 if n <= 10_000 else 1)
+                r["kind"], r["made_s"] = kind, made
+                results.append(r)
+        finally:
+            store.dispose()
+    return results
+
+
+def report(results: list[dict]) -> None:
+    by_kind: dict[str, list[dict]] = {}
+    for r in results:
+        by_kind.setdefault(r["kind"], []).append(r)
+    for kind, rs in by_kind.items():
+        print(f"\n### {common.label(kind)}\n")
+        names = list(rs[0]["queries"])
+        headers = ["query"] + [f"N={r['n']:,}: p50 / p95" for r in rs] + \
+                  ([f"{rs[-1]['n'] // rs[0]['n']}× data: p50 growth", "target ≤ 1.5×"] if len(rs) > 1 else [])
+        rows = []
+        for q in names:
+            row = [q] + [f"{common.ms(r['queries'][q][0])} / {common.ms(r['queries'][q][1])}" for r in rs]
+            if len(rs) > 1:
+                g = rs[-1]["queries"][q][0] / rs[0]["queries"][q][0]
+                row += [f"{g:.2f}×", "met" if g <= GROWTH_TARGET else "NOT met"]
+            rows.append(row)
+        common.table(headers, rows)
+        print()
+        common.table(["N", "matching (procedure+open)", "last page", "text matches", "user's events",
+                      "events on the day", "data made in"],
+                     [[f"{r['n']:,}", r["facts"]["matching_open_cp"], r["facts"]["last_page"],
+                       r["facts"]["text_matches"], r["facts"]["user_events"], r["facts"]["day_events"],
+                       f"{r['made_s']:.1f} s"] for r in rs])
+        print()
+        common.table(["N", "events", "verify() p50", "verify events/s", "raw read + hashlib events/s",
+                      "verify / (raw read + hash)", "hashlib alone events/s", "verify / hashlib alone",
+                      "target ≥ 0.5"],
+                     [[f"{r['n']:,}", f"{r['verify']['events']:,}", f"{r['verify']['p50']:.2f} s",
+                       f"{r['verify']['events'] / r['verify']['p50']:,.0f}",
+                       f"{r['verify']['events'] / r['verify']['raw_read_and_hash']:,.0f}",
+                       f"{r['verify']['raw_read_and_hash'] / r['verify']['p50']:.2f}",
+                       f"{r['verify']['events'] / r['verify']['hash_only']:,.0f}",
+                       f"{r['verify']['hash_only'] / r['verify']['p50']:.2f}",
+                       "met" if r['verify']['hash_only'] / r['verify']['p50'] >= 0.5 else "NOT met"] for r in rs])
+        big = [r for r in rs if r["n"] >= 10_000]
+        if len(big) >= 2:
+            a, b = big[0], big[-1]
+            print(f"\nverify() {a['n']:,} → {b['n']:,} cases ({b['n'] // a['n']}× the events): "
+                  f"{a['verify']['p50']:.2f} s → {b['verify']['p50']:.2f} s, "
+                  f"{b['verify']['p50'] / a['verify']['p50']:.1f}× the time.")
+
+
+def main(quick: bool = False, no_pg: bool = False, sizes: list[int] | None = None) -> list[dict]:
+    sizes = sizes or ([1_000, 10_000] if quick else [1_000, 10_000, 100_000])
+    repeat = 10 if quick else 20
+    kinds = ["sqlite-full"]
+    skip = None if no_pg else common.pg_unavailable()
+    if not no_pg and not skip:
+        kinds.append("postgresql")
+    common.heading("Scale of data: queries and verification at N = " + ", ".join(f"{n:,}" for n in sizes))
+    print(f"{EVENTS_PER_CASE} events and {RECORDS_PER_CASE} records per case, {PER_DAY} cases opened a day, "
+          f"{DISTRICTS} districts; p50/p95 over {repeat} calls; load average before: {common.load_average()}.",
+          flush=True)
+    if skip:
+        print(f"PostgreSQL skipped: {skip}")
+    results = []
+    for k in kinds:
+        results += run_backend(k, sizes, repeat)
+    report(results)
+    return results
+
+
+if __name__ == "__main__":
+    def extra(p):
+        p.add_argument("--sizes", help="comma-separated case counts, e.g. 1000,10000")
+    a = common.arguments(__doc__.splitlines()[0], extra)
+    main(a.quick, a.no_pg, [int(x) for x in a.sizes.split(",")] if a.sizes else None)
