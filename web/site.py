@@ -54,7 +54,8 @@ class SignedIn(UserMixin):
         self.user = user
 
     def get_id(self) -> str:
-        return str(self.user.id)
+        # the stamp changes with the password: resetting or changing it signs out every session
+        return f"{self.user.id}.{self.user.session_stamp}"
 
     def __getattr__(self, name):
         return getattr(self.user, name)
@@ -488,12 +489,16 @@ def init_site(app: Flask) -> None:
 
     @login.user_loader
     def load_user(user_id: str):
+        ident, _, stamp = str(user_id).partition(".")
         try:
-            user = app.extensions["cadreflow"].get_user(int(user_id))
+            user = app.extensions["cadreflow"].get_user(int(ident))
         except (TypeError, ValueError):
             return None
-        # a deactivated user is out at once, on their next request
-        return SignedIn(user) if user is not None and user.active else None
+        # a deactivated user is out at once, on their next request; so is a session from before a
+        # password change or reset
+        if user is None or not user.active or stamp != user.session_stamp:
+            return None
+        return SignedIn(user)
 
     @app.before_request
     def pick_language():

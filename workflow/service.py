@@ -59,6 +59,8 @@ class User:
     unit_name: str
     active: bool
     locale: str | None = None
+    # changes whenever the password does: a session carrying an old stamp is signed out
+    session_stamp: str = ""
 
     def actor(self) -> Actor:
         return Actor(self.id, self.username, self.role, self.unit_id)
@@ -235,7 +237,7 @@ class Workflow:
         if must_be_active and not row.active:
             raise Forbidden("this account is deactivated")
         return User(row.id, row.username, row.display_name, row.role, row.unit_id, row.path, row.unit_name,
-                    row.active, row.locale)
+                    row.active, row.locale, _stamp(row.password_hash))
 
     def get_user(self, user_id: int) -> User | None:
         with self.store.read() as c:
@@ -920,7 +922,7 @@ class Workflow:
                     unit_id=unit.id, active=True, failed_logins=0, created_at=now)).inserted_primary_key[0]
                 audit.append(c, actor, "user_created", at=now, payload={
                     "user_id": uid, "username": username, "role": role, "unit_id": unit.id})
-                return User(uid, username, display, role, unit.id, unit.path, unit.name, True)
+                return self._user(c, uid)
         except IntegrityError:
             raise Validation(f"the user name '{username}' is taken", fields={"username": "already taken"}) from None
 
@@ -1012,6 +1014,23 @@ class Workflow:
         with self.store.write() as c:
             user = self._user(c, actor_id)
             c.execute(update(users).where(users.c.id == user.id).values(locale=locale))
+            return self._user(c, user.id)
+
+    def change_password(self, actor_id: int, current: str, new: str) -> User:
+        """A user changes their own password; every other session of theirs ends with it."""
+        problem = password_problem(new)
+        if problem:
+            raise Validation(problem, fields={"new_password": problem})
+        with self.store.write() as c:
+            user = self._user(c, actor_id)
+            stored = c.execute(select(users.c.password_hash).where(users.c.id == user.id)).scalar_one()
+            if not check_password(stored, str(current or "")):
+                raise Validation("the current password is wrong", fields={"current_password": "wrong password"})
+            if current == new:
+                raise Validation("choose a password different from the current one",
+                                 fields={"new_password": "same as the current one"})
+            c.execute(update(users).where(users.c.id == user.id).values(password_hash=hash_password(new)))
+            audit.append(c, user.actor(), "password_changed", at=self.clock(), payload={"user_id": user.id})
             return self._user(c, user.id)
 
     def record_sign_out(self, actor_id: int) -> None:
@@ -1249,6 +1268,10 @@ def _reason(reason: Any) -> str:
     if len(why) > 2000:
         raise Validation("a reason is at most 2000 characters", fields={"reason": "at most 2000 characters"})
     return why
+
+
+def _stamp(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 def _safe_filename(name: Any) -> str:

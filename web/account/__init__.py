@@ -36,6 +36,21 @@ def language():
     return redirect(url_for("account.index"))
 
 
+@bp.post("/password")
+def change_password():
+    from flask_login import login_user
+    try:
+        user = wf().change_password(uid(), request.form.get("current_password", ""),
+                                    request.form.get("new_password", ""))
+    except WorkflowError as e:
+        flash(error_text(e), "danger")
+        return _page(e.http_status, errors=field_messages(e))
+    from ..site import SignedIn
+    login_user(SignedIn(user))          # this session carries the new stamp; all others are out
+    flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất."), "success")
+    return redirect(url_for("account.index"))
+
+
 @bp.post("/tokens")
 def create_token():
     try:

@@ -156,4 +156,5 @@ KIND_NAMES = {"case_opened": NP_("sự kiện", "Mở hồ sơ"), "form_recorded
               "approval_requested": NP_("sự kiện", "Trình phê duyệt"), "approved": NP_("sự kiện", "Phê duyệt"), "returned": NP_("sự kiện", "Trả lại"),
               "cancelled": NP_("sự kiện", "Hủy hồ sơ"), "signed_in": NP_("sự kiện", "Đăng nhập"), "sign_in_failed": NP_("sự kiện", "Đăng nhập không thành công"),
               "signed_out": NP_("sự kiện", "Đăng xuất"), "token_created": NP_("sự kiện", "Tạo mã truy cập API"), "token_revoked": NP_("sự kiện", "Thu hồi mã truy cập API"),
-              "unit_created": NP_("sự kiện", "Tạo đơn vị"), "user_created": NP_("sự kiện", "Tạo người dùng"), "user_updated": NP_("sự kiện", "Cập nhật người dùng")}
+              "unit_created": NP_("sự kiện", "Tạo đơn vị"), "user_created": NP_("sự kiện", "Tạo người dùng"), "user_updated": NP_("sự kiện", "Cập nhật người dùng"),
+              "password_changed": NP_("sự kiện", "Đổi mật khẩu")}
