@@ -16,6 +16,7 @@ from workflow.definition import Registry
 from workflow.errors import WorkflowError
 from workflow.service import Workflow
 from workflow.store import Store, chain_head, events
+from tests.support import tally
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -36,13 +37,6 @@ def _cheap_password_hashing(monkeypatch):
     monkeypatch.setattr("workflow.security._N", 2 ** 8)
 
 
-def tally(summoned, candidates, *, present=None, members=None):
-    present = summoned if present is None else present
-    t = {"summoned": summoned, "present": present, "issued": present, "collected": present, "valid": present,
-         "invalid": 0, "candidates": candidates}
-    if members is not None:
-        t["members"] = members
-    return t
 
 
 def _build_history(wf: Workflow, people) -> int:

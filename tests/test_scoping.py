@@ -12,6 +12,7 @@ from workflow.definition import Registry
 from workflow.errors import AuthFailed, WorkflowError
 from workflow.service import Workflow
 from workflow.store import events
+from tests.support import code_of, n_events, tally
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -30,29 +31,13 @@ def _cheap_password_hashing(monkeypatch):
     monkeypatch.setattr("workflow.security._N", 2 ** 8)
 
 
-def tally(summoned, candidates, *, members=None):
-    t = {"summoned": summoned, "present": summoned, "issued": summoned, "collected": summoned, "valid": summoned,
-         "invalid": 0, "candidates": candidates}
-    if members is not None:
-        t["members"] = members
-    return t
 
 
 T = tally(30, {"Nguyễn Văn A": {"agree": 20, "disagree": 5}, "Trần Thị B": {"agree": 16}})
 
 
-def code_of(call) -> str | None:
-    """None if the call went through, else the error code it raised."""
-    try:
-        call()
-    except WorkflowError as e:
-        return e.code
-    return None
 
 
-def n_events(wf) -> int:
-    with wf.store.read() as c:
-        return c.execute(select(func.count()).select_from(events)).scalar_one()
 
 
 # ---- getting a case where an action can be taken ------------------------------------------------

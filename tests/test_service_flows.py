@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from workflow.errors import AuthFailed, WorkflowError
 from workflow.service import Workflow
 from workflow.store import blobs, cases, events, records, users
+from tests.support import code_of, tally
 
 PASSWORD = "correct horse battery"
 CRITERIA = {"criteria": "Theo HD 38", "structure": "9 đồng chí", "seats": 9, "candidates": ["Nguyễn Văn A", "Trần Thị B"]}
@@ -53,24 +54,11 @@ def cwf(wf, clock) -> Workflow:
     return Workflow(wf.store, wf.registry, clock=clock)
 
 
-def tally(summoned, candidates, *, present=None, members=None):
-    present = summoned if present is None else present
-    t = {"summoned": summoned, "present": present, "issued": present, "collected": present, "valid": present,
-         "invalid": 0, "candidates": candidates}
-    if members is not None:
-        t["members"] = members
-    return t
 
 
 T = tally(30, {"Nguyễn Văn A": {"agree": 20, "disagree": 5}, "Trần Thị B": {"agree": 16}})
 
 
-def code_of(call) -> str | None:
-    try:
-        call()
-    except WorkflowError as e:
-        return e.code
-    return None
 
 
 def snapshot(wf) -> dict:

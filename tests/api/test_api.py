@@ -4,14 +4,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from workflow.store import events
+from tests.support import n_events
 
 TALLY_OK = {"summoned": 30, "present": 25, "issued": 25, "collected": 25, "valid": 25, "invalid": 0,
             "candidates": {"A": {"agree": 20, "disagree": 5}}}
 
 
-def n_events(wf) -> int:
-    with wf.store.read() as c:
-        return c.execute(select(func.count()).select_from(events)).scalar_one()
 
 
 def open_case(api, who="staff", procedure="committee-personnel", title="Kiện toàn nhân sự"):
