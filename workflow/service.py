@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -766,10 +766,13 @@ class Workflow:
             user = self._user(c, actor_id)
             if user.role not in ("auditor", "admin", "supervisor"):
                 raise Forbidden("the record is searched by auditors, supervisors and administrators")
-            # Correlated EXISTS, not IN (all case ids in scope): the planner starts from the filter's
-            # index (user, day, case) and checks each event's case, so cost follows the result size.
-            of_case = lambda *cond: exists().where(cases.c.id == events.c.case_id, *cond)  # noqa: E731
-            scoped = of_case(units.c.id == cases.c.unit_id, self._scope(user))
+            # Each event's case (and its unit) joined by primary key, not a subquery over every case
+            # in scope (IN, or EXISTS, which PostgreSQL hashes whole under an OR): the planner starts
+            # from the filter's index (user, day, case), so the cost follows the result, not the log.
+            case_unit = units.alias("case_unit")
+            found = events.outerjoin(cases, cases.c.id == events.c.case_id).outerjoin(
+                case_unit, case_unit.c.id == cases.c.unit_id)
+            scoped = case_unit.c.path.startswith(user.unit_path, autoescape=True)
             if user.role in ("auditor", "admin"):
                 own_units = select(units.c.id).where(self._scope(user))
                 scoped = or_(scoped, and_(events.c.case_id.is_(None),
@@ -784,15 +787,15 @@ class Workflow:
             if kind:
                 cond.append(events.c.kind == str(kind)[:40])
             if procedure:
-                cond.append(of_case(cases.c.definition_key == procedure))
+                cond.append(cases.c.definition_key == procedure)
             if unit_id:
-                cond.append(of_case(cases.c.unit_id == unit_id))
+                cond.append(cases.c.unit_id == unit_id)
             if date_from:
                 cond.append(events.c.at >= _day_start(date_from))
             if date_to:
                 cond.append(events.c.at < _day_start(date_to + dt.timedelta(days=1)))
-            total = c.execute(select(func.count()).select_from(events).where(*cond)).scalar_one()
-            items = self._events(c, select(events).where(*cond).order_by(events.c.seq.desc())
+            total = c.execute(select(func.count()).select_from(found).where(*cond)).scalar_one()
+            items = self._events(c, select(events).select_from(found).where(*cond).order_by(events.c.seq.desc())
                                  .limit(per_page).offset((page - 1) * per_page))
             # name each event's case and procedure, so a reader can show step titles, not keys
             ids = {e["case_id"] for e in items if e["case_id"] is not None}
