@@ -237,12 +237,26 @@ def test_nomination_where_nobody_passes_carries_the_top_two_to_the_next_conferen
     assert r.info["result"]["going_on"] == ["Lê Văn C"]
 
 
+def test_after_a_nomination_only_those_it_sent_on_are_candidates_at_the_next_conference(wf, people):
+    s = people.staff
+    cid = appointment(wf, people, "expanded-meeting")
+    wf.tally(s, cid, tally(20, {"Lê Văn C": {"agree": 8}, "Phạm Thị D": {"agree": 7}, "Võ Văn E": {"agree": 5}}))
+    assert wf.get_case(s, cid).candidates == ["Lê Văn C", "Phạm Thị D"]          # nobody over half: top two
+    wf.advance(s, cid)
+    wf.tally(s, cid, tally(10, {"Lê Văn C": {"agree": 6}, "Phạm Thị D": {"agree": 4}}))
+    wf.advance(s, cid)                                                     # key-cadres: no nominees allowed
+    with pytest.raises(WorkflowError) as e:
+        wf.tally(s, cid, tally(30, {"Lê Văn C": {"agree": 25}, "Phạm Thị D": {"agree": 3}}))
+    assert e.value.code == "invalid_tally" and "candidates.Phạm Thị D" in e.value.fields
+
+
 def test_a_nominee_added_where_nominees_are_allowed_joins_the_candidate_list_for_later_steps(wf, people):
     s = people.staff
     cid = appointment(wf, people, "expanded-meeting")
     wf.tally(s, cid, tally(20, {"Lê Văn C": {"agree": 5}, "Võ Văn E": {"agree": 15}}))
     d = wf.get_case(s, cid)
-    assert d.nominees == ["Võ Văn E"] and d.candidates == ["Lê Văn C", "Phạm Thị D", "Võ Văn E"]
+    # the nominee won the nomination outright (15 of 20): only the person it sent on stays in the running
+    assert d.nominees == ["Võ Văn E"] and d.candidates == ["Võ Văn E"]
     wf.advance(s, cid)
     wf.tally(s, cid, tally(10, {"Võ Văn E": {"agree": 8}}))
     wf.advance(s, cid)                                                     # key-cadres: no nominees allowed

@@ -478,13 +478,14 @@ class Workflow:
             if not step.form:
                 raise NotAllowed(f"step '{step.key}' has no form to fill in", step=step.key)
             clean = clean_form(step, fields)
-            merged = {**x.records(step.key).form, **clean}
+            before = x.records(step.key).form
+            merged = {**before, **clean}
             # a field submitted empty clears it
             for k, v in fields.items():
                 if k in merged and (v is None or v == "" or v == []) and k not in clean:
                     merged.pop(k)
             return _Change("form_recorded", {"step": step.key, "fields": clean,
-                                              "cleared": sorted(k for k in fields if k not in clean)},
+                                              "cleared": sorted(k for k in fields if k not in clean and k in before)},
                            add=[(step.key, "form", merged)], supersede=[([step.key], ["form"])])
         return self._act(actor_id, case_id, "record", {"fields": dict(fields) if isinstance(fields, Mapping) else fields},
                          expected_version, idempotency_key, decide)
@@ -1123,8 +1124,9 @@ class _Ctx:
         return rec
 
     def candidates(self, before: str | None = None) -> list[str]:
-        """The case's candidate list: the latest 'candidates' field, plus nominees added at
-        conferences (of steps before `before`, when given)."""
+        """Who is in the running (at the steps before `before`, when given): the latest
+        'candidates' field, plus nominees added at conferences; after a nomination conference
+        only those it sent on (the one selected, or the top two) remain."""
         names: list[str] = []
         limit = self.definition.step(before).no if before else None
         for s in self.definition.steps:
@@ -1135,7 +1137,11 @@ class _Ctx:
                 if f.type == "candidates" and rec.form.get(f.key):
                     names = list(rec.form[f.key])
             if rec.tally and (limit is None or s.no < limit):
-                names += [n for n in rec.tally.nominees if n not in names]
+                going = rec.tally_result.outcome.going_on if rec.tally_result else ()
+                if s.vote.mode == "nominate" and going:
+                    names = list(going)
+                else:
+                    names += [n for n in rec.tally.nominees if n not in names]
         return names
 
     def nominees(self) -> list[str]:
