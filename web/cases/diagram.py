@@ -112,7 +112,8 @@ def state_diagram(d: Definition, current: str | None = None, done: set[str] | fr
         mark = "✓" if state == "done" else str(i + 1)
         parts.append(f'<text x="{BOX_X + 22}" y="{y(i) + BOX_H / 2 + 5.5}" text-anchor="middle" font-size="{FONT}" '
                      f'font-weight="700" fill="{num}">{mark}</text>')
-        lines = _wrap(short_title(s))
+        # the current step is drawn in bold, which is wider: wrap it sooner so it stays in its box
+        lines = _wrap(short_title(s), LINE_CHARS - 4 if state == "current" else LINE_CHARS)
         top = y(i) + BOX_H / 2 - (len(lines) - 1) * 9.5 + 5.5
         weight = "600" if state == "current" else "400"
         for n, line in enumerate(lines):
