@@ -219,7 +219,7 @@ def table(headers: list[str], rows: list[list], out=None) -> str:
     line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
     text_ = "\n".join([line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
                       + [line(r) for r in cells[1:]])
-    print(text_, file=out or sys.stdout, flush=True)
+    print(f"\n{text_}\n", file=out or sys.stdout, flush=True)     # blank lines: Markdown tables stand alone
     return text_
 
 

@@ -68,7 +68,7 @@ def main(quick: bool = False, no_pg: bool = False) -> dict:
         rows[name] = _per_call_us(fn, k, batches)
     base = rows["machine_for(d).fire(…) + guard (what the service does)"][0]
     common.table(["per request", "µs (median of batches)", "p95 of batches", "× cached"],
-                 [[name, f"{p50:.2f}", f"{p95:.2f}", f"{p50 / base:.1f}"] for name, (p50, p95) in rows.items()])
+                 [[name, f"{p50:.2f}", f"{p95:.2f}", f"{p50 / base:.2f}"] for name, (p50, p95) in rows.items()])
 
     # builds: a fresh cache, then many requests over every installed definition version
     machine_module._cache.clear()
