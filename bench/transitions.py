@@ -44,10 +44,18 @@ class Engine:
     def op(self, i: int) -> None:
         cid = self.ids[i % len(self.ids)]
         self.n += 1
-        r = self.wf.record(self.staff, cid, {"criteria": f"Tiêu chuẩn theo HD 38, lần {i}"},
+        r = self.wf.record(self.staff, cid, {"criteria": _texts(i)[0]},
                            expected_version=self.version[cid],
                            idempotency_key=f"bench-{id(self)}-{self.n}" if self.keyed else None)
         self.version[cid] = r.case["version"]
+
+
+def _texts(i: int) -> tuple[str, str, str]:
+    """The field value of operation i, the form record's JSON, and the event's canonical payload."""
+    text = f"Tiêu chuẩn theo HD 38, lần {i}"
+    return (text, json.dumps({"criteria": text}, ensure_ascii=False),
+            json.dumps({"step": "criteria", "fields": {"criteria": text}}, sort_keys=True, ensure_ascii=False,
+                       separators=(",", ":")))
 
 
 def _event_hash(seq, prev, case_id, at_iso, actor_id, actor, role, unit_id, kind, from_state, to_state, payload):
@@ -71,9 +79,7 @@ class RawSQLite:
         now = dt.datetime.now(dt.timezone.utc)
         stamp = now.replace(tzinfo=None).isoformat(" ")
         v = self.version[cid]
-        form = json.dumps({"criteria": f"Tiêu chuẩn theo HD 38, lần {i}"}, ensure_ascii=False)
-        payload = json.dumps({"step": "criteria", "fields": {"criteria": f"Tiêu chuẩn theo HD 38, lần {i}"}},
-                             sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        _, form, payload = _texts(i)
         c = self.c
         c.execute("BEGIN IMMEDIATE")
         try:
@@ -121,9 +127,7 @@ class CoreSQL:
         cid = self.ids[i % len(self.ids)]
         now = dt.datetime.now(dt.timezone.utc)
         v = self.version[cid]
-        text = f"Tiêu chuẩn theo HD 38, lần {i}"
-        payload = json.dumps({"step": "criteria", "fields": {"criteria": text}},
-                             sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        text, _, payload = _texts(i)
         with self.store.write() as c:
             if c.execute(self.bump, {"b_id": cid, "b_version": v, "new_version": v + 1, "now": now}).rowcount != 1:
                 raise RuntimeError("version conflict")
@@ -158,9 +162,7 @@ class RawPostgres:
         cid = self.ids[i % len(self.ids)]
         now = dt.datetime.now(dt.timezone.utc)
         v = self.version[cid]
-        form = json.dumps({"criteria": f"Tiêu chuẩn theo HD 38, lần {i}"}, ensure_ascii=False)
-        payload = json.dumps({"step": "criteria", "fields": {"criteria": f"Tiêu chuẩn theo HD 38, lần {i}"}},
-                             sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        _, form, payload = _texts(i)
         c = self.c
         try:   # psycopg opens the transaction on the first statement
             cur = c.execute("UPDATE cases SET version = %s, updated_at = %s WHERE id = %s AND version = %s",
