@@ -12,7 +12,7 @@ import json
 import time
 from pathlib import Path
 
-from . import common, machine_cost, peer, scale, transitions
+from . import common, machine_cost, peer, scale, transitions, web_load
 
 
 def main() -> None:
@@ -29,6 +29,11 @@ def main() -> None:
         t0 = time.perf_counter()
         out[name] = part.main(a.quick, a.no_pg)
         took[name] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    common.heading("Web under load (gunicorn, 2 workers; SQLite WAL FULL)")
+    out["web_load"] = web_load.main(["--quick"] if a.quick else [])
+    took["web_load"] = time.perf_counter() - t0
 
     common.heading("Summary")
     lines = []
@@ -57,6 +62,12 @@ def main() -> None:
         lines.append(f"verify, {common.label(kind)}, {v['events']:,} events: {v['events'] / v['p50']:,.0f} events/s, "
                      f"{v['raw_read_and_hash'] / v['p50']:.2f} of raw read + hashlib, "
                      f"{v['hash_only'] / v['p50']:.2f} of hashlib alone")
+    w = out["web_load"]
+    lines.append(f"web under load, gunicorn 2 workers: case page {w['case_page_html']['rps']:.0f} req/s "
+                 f"(p95 {w['case_page_html']['p95_ms']:.0f} ms), case API {w['case_api_read']['rps']:.0f} req/s "
+                 f"(p95 {w['case_api_read']['p95_ms']:.0f} ms), approve {w['approve_action']['rps']:.0f}/s "
+                 f"(p95 {w['approve_action']['p95_ms']:.0f} ms); worker memory {w['rss_mb_before']} → "
+                 f"{w['rss_mb_after']} MB")
     for line in lines:
         print(f"- {line}")
     print(f"\nran in {time.perf_counter() - started:.0f} s ("
