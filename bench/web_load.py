@@ -119,6 +119,21 @@ def run_wrk(base: str, lua: str, headers: dict, seconds: int, conns: int, tmp: P
             "p95_ms": round(p95, 2), "tool": "wrk", "connections": conns}
 
 
+def _threads(worker, conns: int, lat: list[float]) -> dict:
+    """Run `conns` copies of `worker` to the end; rate and p50/p95 of the latencies it collected (ms)."""
+    ts = [threading.Thread(target=worker) for _ in range(conns)]
+    start = time.monotonic()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    dur = time.monotonic() - start
+    lat.sort()
+    return {"rps": round(len(lat) / dur, 1), "p50_ms": round(statistics.median(lat), 2),
+            "p95_ms": round(lat[max(0, int(len(lat) * 0.95) - 1)], 2), "tool": "python-threads",
+            "connections": conns}
+
+
 def run_python(base: str, paths: list[tuple[str, str, bytes | None]], headers: dict, seconds: int,
                conns: int) -> dict:
     """Fallback load generator: `conns` threads, each with keep-alive, for `seconds`."""
@@ -139,17 +154,7 @@ def run_python(base: str, paths: list[tuple[str, str, bytes | None]], headers: d
             with lock:
                 lat.append(dt * 1000)
                 errors[0] += r.status_code >= 300
-    ts = [threading.Thread(target=worker) for _ in range(conns)]
-    start = time.monotonic()
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    dur = time.monotonic() - start
-    lat.sort()
-    return {"requests": len(lat), "non_2xx": errors[0], "rps": round(len(lat) / dur, 1),
-            "p50_ms": round(statistics.median(lat), 2), "p95_ms": round(lat[int(len(lat) * 0.95) - 1], 2),
-            "tool": "python-threads", "connections": conns}
+    return {"requests": len(lat), "non_2xx": errors[0], **_threads(worker, conns, lat)}
 
 
 def approve_each_once(base: str, cases: list[tuple[int, int]], headers: dict, conns: int, seconds: int) -> dict:
@@ -177,17 +182,7 @@ def approve_each_once(base: str, cases: list[tuple[int, int]], headers: dict, co
                     lat.append(dt * 1000)
                 else:
                     bad[0] += 1
-    ts = [threading.Thread(target=worker) for _ in range(conns)]
-    start = time.monotonic()
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    dur = time.monotonic() - start
-    lat.sort()
-    return {"approvals": len(lat), "refused": bad[0], "rps": round(len(lat) / dur, 1),
-            "p50_ms": round(statistics.median(lat), 2), "p95_ms": round(lat[max(0, int(len(lat) * 0.95) - 1)], 2),
-            "tool": "python-threads", "connections": conns}
+    return {"approvals": len(lat), "refused": bad[0], **_threads(worker, conns, lat)}
 
 
 def main(argv=None) -> dict:
