@@ -154,7 +154,8 @@ def run_python(base: str, paths: list[tuple[str, str, bytes | None]], headers: d
             with lock:
                 lat.append(dt * 1000)
                 errors[0] += r.status_code >= 300
-    return {"requests": len(lat), "non_2xx": errors[0], **_threads(worker, conns, lat)}
+    timing = _threads(worker, conns, lat)          # runs the load; counts are read after it
+    return {"requests": len(lat), "non_2xx": errors[0], **timing}
 
 
 def approve_each_once(base: str, cases: list[tuple[int, int]], headers: dict, conns: int, seconds: int) -> dict:
@@ -182,7 +183,8 @@ def approve_each_once(base: str, cases: list[tuple[int, int]], headers: dict, co
                     lat.append(dt * 1000)
                 else:
                     bad[0] += 1
-    return {"approvals": len(lat), "refused": bad[0], **_threads(worker, conns, lat)}
+    timing = _threads(worker, conns, lat)          # runs the load; counts are read after it
+    return {"approvals": len(lat), "refused": bad[0], **timing}
 
 
 def main(argv=None) -> dict:
