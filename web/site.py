@@ -163,7 +163,12 @@ def rule_summary(rule) -> str:
     """The vote rule in one sentence: what passes, against which base."""
     if rule.mode == "levels":
         return _("Phân loại theo tỷ lệ phiếu trên %(base)s.", base=word(BASE_NAMES, rule.base))
-    if rule.pass_op == "gt":
+    if rule.mode == "nominate":
+        # a nomination counts the ballots naming a person, not agree/disagree
+        s = _("Được giới thiệu khi số phiếu giới thiệu %(op)s %(f)s %(base)s.",
+              op=_("nhiều hơn") if rule.pass_op == "gt" else _("từ"), f=fraction_words(rule.pass_fraction),
+              base=word(BASE_NAMES, rule.base))
+    elif rule.pass_op == "gt":
         s = _("Đạt khi số phiếu đồng ý nhiều hơn %(f)s %(base)s.", f=fraction_words(rule.pass_fraction),
               base=word(BASE_NAMES, rule.base))
     else:
@@ -172,7 +177,7 @@ def rule_summary(rule) -> str:
     if rule.at_threshold == "head_decides":
         s += " " + _("Đúng bằng ngưỡng thì người đứng đầu quyết định.")
     if rule.mode == "nominate":
-        s += " " + _("Người nhiều phiếu nhất và đạt ngưỡng được giới thiệu.")
+        s += " " + _("Chỉ người nhiều phiếu nhất và đạt ngưỡng được giới thiệu.")
         if rule.no_pass == "top_two":
             s += " " + _("Nếu không ai đạt, hai người nhiều phiếu nhất vào vòng sau.")
     return s
