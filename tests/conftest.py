@@ -22,7 +22,7 @@ workflow.security._N = 2**10
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
-PASSWORD = "correct horse battery"
+from tests.support import PASSWORD  # noqa: E402 - one password for every fixture user
 
 
 def _pg_available() -> str | None:

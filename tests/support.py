@@ -7,6 +7,19 @@ from workflow.errors import WorkflowError
 from workflow.store import events
 
 
+PASSWORD = "correct horse battery"
+# step records that satisfy the shipped definitions (committee-personnel, appointment-internal)
+CRITERIA = {"criteria": "Theo HD 38", "structure": "9 đồng chí", "seats": 9, "candidates": ["Nguyễn Văn A", "Trần Thị B"]}
+APPRAISAL = {"appraisal": "Đạt", "submission_no": "12-TTr/HU", "submission_date": "2026-01-10"}
+DECISION = {"decision_no": "45-QĐ/HU", "decision_date": "2026-01-12", "appointees": "Nguyễn Văn A – bí thư"}
+ANNOUNCEMENT = {"decision_no": "45-QĐ/HU", "date": "2026-01-15", "signer": "Bí thư Huyện ủy", "text": "Công bố"}
+APPT_C1 = {"position": "Phó Giám đốc Sở", "structure": "01 phó giám đốc", "seats": 1, "standards": "Theo QĐ 377",
+           "candidates": ["Lê Văn C", "Phạm Thị D"]}
+APPT_C3 = {"sc_assessment_no": "15-NX/TU", "sc_assessment_date": "2026-03-01", "sc_assessment": "Đủ tiêu chuẩn",
+           "cond_in_plan": True, "cond_two_years": True, "cond_file_complete": True, "cond_retirement": True,
+           "cond_no_discipline": True}
+
+
 def tally(summoned, candidates, *, present=None, members=None) -> dict:
     """A consistent tally: everyone summoned (or `present`) votes validly."""
     present = summoned if present is None else present

@@ -16,19 +16,11 @@ from workflow.definition import Registry
 from workflow.errors import WorkflowError
 from workflow.service import Workflow
 from workflow.store import Store, chain_head, events
-from tests.support import tally
+from tests.support import ANNOUNCEMENT, APPT_C1, APPT_C3, CRITERIA, PASSWORD, tally
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
-PASSWORD = "correct horse battery"
 
-CRITERIA = {"criteria": "Theo HD 38", "structure": "9 đồng chí", "seats": 9, "candidates": ["Nguyễn Văn A", "Trần Thị B"]}
-APPT_C1 = {"position": "Phó Giám đốc Sở", "structure": "01 phó giám đốc", "seats": 1, "standards": "Theo QĐ 377",
-           "candidates": ["Lê Văn C", "Phạm Thị D"]}
-APPT_C3 = {"sc_assessment_no": "15-NX/TU", "sc_assessment_date": "2026-03-01", "sc_assessment": "Đủ tiêu chuẩn",
-           "cond_in_plan": True, "cond_two_years": True, "cond_file_complete": True, "cond_retirement": True,
-           "cond_no_discipline": True}
-ANNOUNCEMENT = {"decision_no": "45-QĐ/HU", "date": "2026-01-15", "signer": "Bí thư Huyện ủy", "text": "Công bố quyết định"}
 
 
 @pytest.fixture(autouse=True)

@@ -14,9 +14,9 @@ from workflow import service as service_module
 from workflow.errors import Validation, VersionConflict, WorkflowError
 from workflow.service import ActionResult, Workflow
 from workflow.store import events, records
+from tests.support import CRITERIA
 
 WAIT = 60          # seconds: the bound for every barrier wait and thread join (never reached when healthy)
-CRITERIA = {"criteria": "Theo HD 38", "structure": "9 đồng chí", "seats": 9, "candidates": ["Nguyễn Văn A", "Trần Thị B"]}
 
 
 @pytest.fixture(autouse=True)

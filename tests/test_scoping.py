@@ -12,17 +12,10 @@ from workflow.definition import Registry
 from workflow.errors import AuthFailed, WorkflowError
 from workflow.service import Workflow
 from workflow.store import events
-from tests.support import code_of, n_events, tally
+from tests.support import ANNOUNCEMENT, APPRAISAL, APPT_C1, CRITERIA, DECISION, PASSWORD, code_of, n_events, tally
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "correct horse battery"
 
-CRITERIA = {"criteria": "Theo HD 38", "structure": "9 đồng chí", "seats": 9, "candidates": ["Nguyễn Văn A", "Trần Thị B"]}
-APPRAISAL = {"appraisal": "Đạt", "submission_no": "12-TTr/HU", "submission_date": "2026-01-10"}
-DECISION = {"decision_no": "45-QĐ/HU", "decision_date": "2026-01-12", "appointees": "Nguyễn Văn A – bí thư"}
-ANNOUNCEMENT = {"decision_no": "45-QĐ/HU", "date": "2026-01-15", "signer": "Bí thư Huyện ủy", "text": "Công bố"}
-APPT_C1 = {"position": "Phó Giám đốc Sở", "structure": "01", "seats": 1, "standards": "Theo QĐ 377",
-           "candidates": ["Lê Văn C", "Phạm Thị D"]}
 
 
 @pytest.fixture(autouse=True)

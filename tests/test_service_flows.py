@@ -11,18 +11,8 @@ from sqlalchemy import func, select
 from workflow.errors import AuthFailed, WorkflowError
 from workflow.service import Workflow
 from workflow.store import blobs, cases, events, records, users
-from tests.support import code_of, tally
+from tests.support import ANNOUNCEMENT, APPRAISAL, APPT_C1, APPT_C3, CRITERIA, DECISION, PASSWORD, code_of, tally
 
-PASSWORD = "correct horse battery"
-CRITERIA = {"criteria": "Theo HD 38", "structure": "9 đồng chí", "seats": 9, "candidates": ["Nguyễn Văn A", "Trần Thị B"]}
-APPRAISAL = {"appraisal": "Đạt", "submission_no": "12-TTr/HU", "submission_date": "2026-01-10"}
-DECISION = {"decision_no": "45-QĐ/HU", "decision_date": "2026-01-12", "appointees": "Nguyễn Văn A – bí thư"}
-ANNOUNCEMENT = {"decision_no": "45-QĐ/HU", "date": "2026-01-15", "signer": "Bí thư Huyện ủy", "text": "Công bố"}
-APPT_C1 = {"position": "Phó Giám đốc Sở", "structure": "01 phó giám đốc", "seats": 1, "standards": "Theo QĐ 377",
-           "candidates": ["Lê Văn C", "Phạm Thị D"]}
-APPT_C3 = {"sc_assessment_no": "15-NX/TU", "sc_assessment_date": "2026-03-01", "sc_assessment": "Đủ tiêu chuẩn",
-           "cond_in_plan": True, "cond_two_years": True, "cond_file_complete": True, "cond_retirement": True,
-           "cond_no_discipline": True}
 ICT = dt.timezone(dt.timedelta(hours=7))
 
 
