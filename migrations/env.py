@@ -5,7 +5,7 @@ import os
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from workflow.store import metadata, normalise_url
+from workflow.store import metadata, normalise_url, schema_filter
 
 config = context.config
 url = normalise_url(config.attributes.get("database_url") or os.environ.get("DATABASE_URL")
@@ -13,7 +13,8 @@ url = normalise_url(config.attributes.get("database_url") or os.environ.get("DAT
 
 
 def run_migrations_offline():
-    context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True)
+    context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True,
+                      include_object=schema_filter(url.split(":", 1)[0].split("+", 1)[0]))
     with context.begin_transaction():
         context.run_migrations()
 
@@ -21,7 +22,8 @@ def run_migrations_offline():
 def run_migrations_online():
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
+                          include_object=schema_filter(connection.dialect.name))
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

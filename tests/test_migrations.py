@@ -7,13 +7,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, select
 
 from web.cli import migrate
-from workflow.store import chain_head, metadata, normalise_url
+from workflow.store import chain_head, metadata, normalise_url, schema_filter
 
 
 def _diff(url: str) -> list:
     engine = create_engine(normalise_url(url))
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                   "include_object": schema_filter(conn.dialect.name)})
         diff = compare_metadata(ctx, metadata)
         head = conn.execute(select(chain_head)).all()
     engine.dispose()

@@ -159,7 +159,7 @@ def test_list_filters_paginate_and_never_cross_units(api):
         open_case(api, title=f"Hồ sơ A{i}")
     open_case(api, who="staff_b", title="Hồ sơ B")
     mine = api("staff").get("/cases?per_page=2").get_json()
-    assert mine["total"] == 3 and len(mine["items"]) == 2 and mine["pages"] == 2
+    assert mine["total"] == 3 and len(mine["items"]) == 2 and mine["pages"] == 2 and mine["total_exact"] is True
     assert all(c["unit_name"] == "Huyện ủy Duy Xuyên" for c in mine["items"])
     assert api("province_auditor").get("/cases").get_json()["total"] == 4
     assert api("staff").get("/cases?q=A1").get_json()["total"] == 1
@@ -168,6 +168,18 @@ def test_list_filters_paginate_and_never_cross_units(api):
     assert api("staff").get("/cases").get_json()["total"] == 3
     assert api("staff").get("/cases?page=0").status_code == 422
     assert api("staff").get("/cases?status=weird").status_code == 422
+
+
+def test_a_count_past_the_window_is_a_lower_bound_and_says_so(api, monkeypatch):
+    monkeypatch.setattr("workflow.service.COUNT_WINDOW", 2)
+    for i in range(5):
+        open_case(api, title=f"Hồ sơ A{i}")
+    first = api("staff").get("/cases?per_page=1").get_json()
+    assert (first["total"], first["total_exact"], first["pages"], len(first["items"])) == (2, False, 2, 1)
+    last = api("staff").get("/cases?per_page=1&page=4").get_json()
+    assert (last["total"], last["total_exact"], last["pages"], len(last["items"])) == (5, True, 5, 1)
+    ev = api("auditor").get("/audit/events?per_page=1").get_json()
+    assert ev["total_exact"] is False and ev["total"] == 2
 
 
 def test_audit_endpoints_are_for_auditors_and_verify_the_chain(api):

@@ -65,6 +65,25 @@ def test_my_work_pages_through_many_cases(browser, wf, org):
     assert b.page.split("Tất cả hồ sơ")[1].count("Hồ sơ số thứ") == 3
 
 
+def test_a_list_longer_than_the_count_window_says_more_than_and_pages_on(browser, wf, org, monkeypatch):
+    monkeypatch.setattr("workflow.service.COUNT_WINDOW", 10)
+    monkeypatch.setattr("web.cases.PER_PAGE", 5)
+    for n in range(23):
+        wf.open_case(org.staff, "party-admission", f"Hồ sơ số thứ {n:02d}")
+    b = browser("staff")
+    b.get("/")
+    assert "hơn 10 hồ sơ" in b.page
+    pager = b.page.split('aria-label="Phân trang"')[1].split("</nav>")[0]
+    assert "?page=2" in pager and "?page=3" not in pager and "…" in pager      # no made-up last page
+    b.get("/?page=4")        # offset 15 + 10 reaches past the 23 cases: exact again
+    assert "23 hồ sơ" in b.page and "hơn" not in b.page.split("Tất cả hồ sơ")[1].split("</form>")[0]
+    b.get("/?page=5")
+    assert b.page.split("Tất cả hồ sơ")[1].count("Hồ sơ số thứ") == 3
+    b.get("/?lang=en")
+    b.get("/")
+    assert "more than 10 cases" in b.page
+
+
 def test_an_overdue_case_is_marked(browser, wf, org, app):
     import datetime as dt
     from workflow.service import Workflow

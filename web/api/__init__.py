@@ -187,7 +187,7 @@ def list_cases():
         unit_id=_int_arg("unit_id"), status=status, text=(request.args.get("q") or None),
         overdue=overdue in ("1", "true", "yes"))
     return jsonify({"items": [c.to_dict() for c in page.items], "total": page.total, "page": page.page,
-                    "per_page": page.per_page, "pages": page.pages})
+                    "per_page": page.per_page, "pages": page.pages, "total_exact": page.exact})
 
 
 @bp.post("/cases")
@@ -259,7 +259,7 @@ def audit_events():
         kind=request.args.get("kind") or None, date_from=_date_arg("from"), date_to=_date_arg("to"),
         page=_int_arg("page", 1, 1, 100000), per_page=_int_arg("per_page", 50, 1, 500))
     return jsonify({"items": [event_json(e) for e in page.items], "total": page.total, "page": page.page,
-                    "per_page": page.per_page, "pages": page.pages})
+                    "per_page": page.per_page, "pages": page.pages, "total_exact": page.exact})
 
 
 @bp.get("/audit/verify")

@@ -18,6 +18,9 @@ def ref(name: str) -> dict:
 def obj(required: list[str], props: dict, extra: bool = False) -> dict:
     return {"type": "object", "required": required, "properties": props, "additionalProperties": extra}
 
+# The pager counts at most 1,000 matches past the page asked for (so a list costs the same at any size)
+TOTAL_EXACT = {"type": "boolean", "description": "false when there are more matches than counted: `total` is then "
+               "a lower bound (the matches up to 1,000 past this page) and `pages` the pages known so far"}
 
 SCHEMAS = {
     "Error": obj(["error", "message"], {
@@ -28,8 +31,9 @@ SCHEMAS = {
         "state": STR, "step_no": INT, "status": {"enum": ["open", "completed", "cancelled"]}, "version": INT,
         "awaiting": {"enum": ["approval", "head_decision", None]}, "step_due": NSTR, "overdue": BOOL,
         "opened_at": STR, "updated_at": STR}),
-    "CaseList": obj(["items", "total", "page", "per_page", "pages"], {
-        "items": {"type": "array", "items": ref("Case")}, "total": INT, "page": INT, "per_page": INT, "pages": INT}),
+    "CaseList": obj(["items", "total", "page", "per_page", "pages", "total_exact"], {
+        "items": {"type": "array", "items": ref("Case")}, "total": INT, "page": INT, "per_page": INT, "pages": INT,
+        "total_exact": TOTAL_EXACT}),
     "ActionResult": obj(["case", "event_seq", "replayed"], {
         "case": ref("Case"), "event_seq": NINT, "replayed": BOOL, "result": {"type": "object"},
         "awaiting": NSTR}),
@@ -45,8 +49,10 @@ SCHEMAS = {
     "Event": obj(["seq", "at", "actor", "role", "kind", "payload", "hash"], {
         "seq": INT, "case_id": NINT, "at": STR, "actor": STR, "role": STR, "unit_id": NINT, "kind": STR,
         "from_state": NSTR, "to_state": NSTR, "payload": {"type": "object"}, "hash": STR}),
-    "EventList": obj(["items"], {"items": {"type": "array", "items": ref("Event")}, "total": INT, "page": INT,
-                                 "per_page": INT, "pages": INT}),
+    "EventList": obj(["items", "total", "page", "per_page", "pages", "total_exact"], {
+        "items": {"type": "array", "items": ref("Event")}, "total": INT, "page": INT, "per_page": INT, "pages": INT,
+        "total_exact": TOTAL_EXACT}),
+    "History": obj(["items"], {"items": {"type": "array", "items": ref("Event")}}),
     "Verification": obj(["ok", "events", "first_bad_seq", "problem", "head_seq"], {
         "ok": BOOL, "events": INT, "first_bad_seq": NINT, "problem": NSTR, "head_seq": INT}),
     "Procedure": obj(["key", "version", "title", "effective_from", "legal_basis", "steps_count"], {
@@ -140,7 +146,7 @@ def spec() -> dict:
                                      "responses": {"200": _resp("CaseDetail"), **_errors(401, 403, 404)}}},
         "/cases/{case_id}/history": {"get": {"summary": "Every event of a case, oldest first", "operationId": "caseHistory",
                                              "parameters": [CASE_ID],
-                                             "responses": {"200": _resp("EventList"), **_errors(401, 403, 404)}}},
+                                             "responses": {"200": _resp("History"), **_errors(401, 403, 404)}}},
         "/audit/events": {"get": {
             "summary": "Search the record (auditors, supervisors, administrators)", "operationId": "auditEvents",
             "parameters": [_q("case_id", {"type": "integer", "minimum": 1}), _q("user", STR), _q("procedure", STR),
