@@ -749,10 +749,13 @@ class Workflow:
             cond = self._case_filters(c, user, **filters)
             offset = (page - 1) * per_page
             total, exact = _count_upto(c, select(cases.c.id).where(*cond), offset, per_page)
+            newest = (cases.c.updated_at.desc(), cases.c.id.desc())
+            # A deferred join: the page's ids are found (and OFFSET skipped) in an index alone, then
+            # only those rows are read; skipping whole rows made a deep page cost a row per skipped case.
+            ids = select(cases.c.id).where(*cond).order_by(*newest).limit(per_page).offset(offset)
             rows = c.execute(select(cases, units.c.name.label("unit_name"))
-                             .join(units, units.c.id == cases.c.unit_id).where(*cond)
-                             .order_by(cases.c.updated_at.desc(), cases.c.id.desc())
-                             .limit(per_page).offset(offset)).all() if offset < total else []
+                             .join(units, units.c.id == cases.c.unit_id).where(cases.c.id.in_(ids))
+                             .order_by(*newest)).all() if offset < total else []
             return Page([self._summary(dict(r._mapping)) for r in rows], total, page, per_page, exact)
 
     def work_queue(self, actor_id: int, *, limit: int = 50) -> list[CaseSummary]:
@@ -840,8 +843,10 @@ class Workflow:
             offset = (page - 1) * per_page
             total, exact = _count_upto(c, select(events.c.seq).select_from(found).where(*cond), offset,
                                        per_page)
-            items = self._events(c, select(events).select_from(found).where(*cond).order_by(events.c.seq.desc())
-                                 .limit(per_page).offset(offset)) if offset < total else []
+            seqs = select(events.c.seq).select_from(found).where(*cond).order_by(events.c.seq.desc()) \
+                .limit(per_page).offset(offset)          # a deferred join, as in list_cases
+            items = self._events(c, select(events).where(events.c.seq.in_(seqs)).order_by(events.c.seq.desc())) \
+                if offset < total else []
             # name each event's case and procedure, so a reader can show step titles, not keys
             ids = {e["case_id"] for e in items if e["case_id"] is not None}
             about = {r.id: r for r in c.execute(select(cases.c.id, cases.c.title, cases.c.definition_key,

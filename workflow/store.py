@@ -70,11 +70,12 @@ cases = Table(
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # The case list is ordered by updated_at; these serve its common filters and their capped count.
+    # (id last: PostgreSQL finds and skips a page's ids in the index alone, as SQLite does with rowid)
     Index("ix_cases_unit_status_updated", "unit_id", "status", "updated_at"),
-    Index("ix_cases_definition_status_updated", "definition_key", "status", "updated_at"),
-    Index("ix_cases_status_updated", "status", "updated_at"),
+    Index("ix_cases_definition_status_updated", "definition_key", "status", "updated_at", "id"),
+    Index("ix_cases_status_updated", "status", "updated_at", "id"),
     Index("ix_cases_definition_state", "definition_key", "state"),
-    Index("ix_cases_updated_at", "updated_at"),
+    Index("ix_cases_updated_at", "updated_at", "id"),
     # The title filter (ILIKE '%…%') through trigrams on PostgreSQL (pg_trgm); SQLite scans titles.
     Index("ix_cases_title_trgm", "title", postgresql_using="gin",
           postgresql_ops={"title": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
