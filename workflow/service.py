@@ -753,6 +753,13 @@ class Workflow:
             # A deferred join: the page's ids are found (and OFFSET skipped) in an index alone, then
             # only those rows are read; skipping whole rows made a deep page cost a row per skipped case.
             ids = select(cases.c.id).where(*cond).order_by(*newest).limit(per_page).offset(offset)
+            if exact and total <= COUNT_WINDOW:
+                # Few matches, and the count says so: gather them, then sort. Walking the date index
+                # until 25 match would read the whole table for a rare name (PostgreSQL guesses a
+                # trigram filter matches 1 %: 41 ms instead of 3 at 100k cases).
+                few = select(cases.c.id, cases.c.updated_at).where(*cond).cte("few").prefix_with(
+                    "MATERIALIZED", dialect="postgresql")
+                ids = select(few.c.id).order_by(few.c.updated_at.desc(), few.c.id.desc()).limit(per_page).offset(offset)
             rows = c.execute(select(cases, units.c.name.label("unit_name"))
                              .join(units, units.c.id == cases.c.unit_id).where(cases.c.id.in_(ids))
                              .order_by(*newest)).all() if offset < total else []
