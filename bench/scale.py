@@ -1,13 +1,15 @@
 """Scale of data at the service level: N cases with history (~20 chained events and 4 records
 each), for N = 1k, 10k, 100k, on SQLite and PostgreSQL. The data is made in bulk (big transactions
 through SQLAlchemy's connection, rows handed to the driver's executemany / COPY) with a valid hash
-chain built by `audit.event_hash`, not through the service; the database grows from one
-N to the next, the way a real one does: cases opened at a steady 50 a day, so a day's worth of
-events is the same size at every N.
+chain built by `audit.event_hash`, not through the service; one database per N, made from the
+same seed (each holds the first N cases of the largest): cases opened at a steady 50 a day, so a
+day's worth of events is the same size at every N.
 
-Timed, p50/p95 over repeated calls, as a province-level auditor (who sees every case): list_cases
-filtered by procedure + status (page 1 and the last page), list_cases with a text filter, get_case
-(a case page with its history), search_events by user and by one day, and a full verify(); then
+Timed, p50/p95 over repeated calls, each call alternating between the sizes (a slower minute of a
+shared machine touches every size alike), mostly as a province-level auditor (who sees every case):
+list_cases filtered by procedure + status (page 1, page 4 and the last page), with a common and a
+rare text filter, a district supervisor's open cases, get_case (a case page with its history),
+search_events by user and by one day, and a full verify(); then
 verification speed against reading the same rows with the raw driver and hashing them with plain
 hashlib in a loop, and against hashing them alone (rows already in memory).
 
@@ -20,6 +22,7 @@ import hashlib
 import json
 import random
 import time
+from contextlib import ExitStack
 
 from sqlalchemy import JSON, event, func, select, update
 
@@ -264,15 +267,16 @@ class _CountClock:
         event.remove(self.engine, "after_cursor_execute", self._after)
 
 
-def measure(wf: Workflow, world: World, n: int, repeat: int, verify_repeat: int) -> dict:
+def queries(wf: Workflow, world: World, n: int) -> tuple[dict, dict]:
+    """The timed calls on a database of n cases, and the true sizes behind them."""
     aud = world.auditor.id
     district_lead = world.leads[world.districts[3]].id
-    facts = exact_counts(wf.store, someone := world.staff[world.districts[3]][1].username,
-                         (T0 + dt.timedelta(seconds=(n // 2) * 86400 / PER_DAY)).date())
-    last_page = -(-facts["matching_open_cp"] // 25)
-    mid_case = n // 2 + 1
+    someone = world.staff[world.districts[3]][1].username
     day = (T0 + dt.timedelta(seconds=(n // 2) * 86400 / PER_DAY)).date()
-    queries = {
+    facts = exact_counts(wf.store, someone, day)
+    last_page = facts["last_page"] = -(-facts["matching_open_cp"] // 25)
+    mid_case = n // 2 + 1
+    return {
         "list_cases procedure+status, page 1":
             lambda: wf.list_cases(aud, procedure="committee-personnel", status="open"),
         "list_cases procedure+status, page 4":
@@ -291,59 +295,70 @@ def measure(wf: Workflow, world: World, n: int, repeat: int, verify_repeat: int)
             lambda: wf.search_events(aud, username=someone),
         "search_events one day":
             lambda: wf.search_events(aud, date_from=day, date_to=day),
-    }
-    out = {"n": n, "queries": {}, "count_share": {}, "facts": {}}
-    clock = _CountClock(wf.store.engine)
+    }, facts
+
+
+def time_interleaved(sides: list[tuple[int, Workflow, World]], repeat: int) -> dict[int, dict]:
+    """Each query on every size in turn, `repeat` rounds: a slower minute of a shared machine then
+    touches every size alike, so the growth ratios hold even when the absolute times drift."""
+    calls = {n: queries(wf, world, n) for n, wf, world in sides}
+    out = {n: {"n": n, "queries": {}, "count_share": {}, "facts": calls[n][1]} for n, _, _ in sides}
+    clocks = {n: _CountClock(wf.store.engine) for n, wf, _ in sides}
     try:
-        for name, fn in queries.items():
-            fn()                                        # warm-up
-            clock.spent = 0.0
-            t = []
+        for name in calls[sides[0][0]][0]:
+            times: dict[int, list[float]] = {n: [] for n, _, _ in sides}
+            for n, _, _ in sides:
+                calls[n][0][name]()                      # warm-up
+                clocks[n].spent = 0.0
             for _ in range(repeat):
-                t0 = time.perf_counter()
-                fn()
-                t.append(time.perf_counter() - t0)
-            out["queries"][name] = (common.pct(t, 50), common.pct(t, 95))
-            out["count_share"][name] = clock.spent / sum(t)
+                for n, _, _ in sides:
+                    fn = calls[n][0][name]
+                    t0 = time.perf_counter()
+                    fn()
+                    times[n].append(time.perf_counter() - t0)
+            for n, t in times.items():
+                out[n]["queries"][name] = (common.pct(t, 50), common.pct(t, 95))
+                out[n]["count_share"][name] = clocks[n].spent / sum(t)
     finally:
-        clock.close()
-    out["facts"] = {"last_page": last_page, **facts}
+        for c in clocks.values():
+            c.close()
+    return out
+
+
+def verification(wf: Workflow, world: World, repeat: int) -> dict:
     vt = []
-    for _ in range(verify_repeat):
+    for _ in range(repeat):
         t0 = time.perf_counter()
-        v = wf.verify(aud)
+        v = wf.verify(world.auditor.id)
         vt.append(time.perf_counter() - t0)
     if not v.ok:
         raise RuntimeError(f"the generated chain does not verify: {v.problem}")
     reading, hashing, rows = plain_pass(wf.store)
-    out["verify"] = {"events": v.events, "p50": common.pct(vt, 50), "p95": common.pct(vt, 95),
-                     "raw_read_and_hash": reading + hashing, "hash_only": hashing, "plain_rows": rows}
-    return out
+    return {"events": v.events, "p50": common.pct(vt, 50), "p95": common.pct(vt, 95),
+            "raw_read_and_hash": reading + hashing, "hash_only": hashing, "plain_rows": rows}
 
 
 def run_backend(kind: str, sizes: list[int], repeat: int) -> list[dict]:
-    results = []
-    with common.database(kind) as (url, sync):
-        store = common.new_store(url, sync)
-        try:
+    """One database per size (the same seed, so each is the first n cases of the largest), all open
+    at once so the queries can alternate between them."""
+    with ExitStack() as stack:
+        sides, made = [], {}
+        for n in sizes:
+            url, sync = stack.enter_context(common.database(kind))
+            store = common.new_store(url, sync)
+            stack.callback(store.dispose)
             wf = Workflow(store, common.registry())
             world = World(wf)
-            rng = random.Random(2026)
-            have = 0
-            for n in sizes:
-                t0 = time.perf_counter()
-                grow(wf, world, have, n, rng)
-                made = time.perf_counter() - t0
-                print(f"  {common.label(kind)}: {n - have} cases, {(n - have) * EVENTS_PER_CASE} events made in "
-                      f"{made:.1f} s", flush=True)
-                have = n
-                r = measure(wf, world, n, repeat if n <= 10_000 else max(5, repeat // 2),
-                            verify_repeat=3 if n <= 1_000 else 1)
-                r["kind"], r["made_s"] = kind, made
-                results.append(r)
-        finally:
-            store.dispose()
-    return results
+            t0 = time.perf_counter()
+            grow(wf, world, 0, n, random.Random(2026))
+            made[n] = time.perf_counter() - t0
+            print(f"  {common.label(kind)}: {n} cases, {n * EVENTS_PER_CASE} events made in {made[n]:.1f} s", flush=True)
+            sides.append((n, wf, world))
+        results = time_interleaved(sides, repeat)
+        for n, wf, world in sides:
+            results[n]["verify"] = verification(wf, world, 3 if n <= 1_000 else 1)
+            results[n]["kind"], results[n]["made_s"] = kind, made[n]
+        return [results[n] for n in sizes]
 
 
 def report(results: list[dict]) -> None:
