@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
+from . import fastsql
 from .store import GENESIS, chain_head, events
 
 
@@ -61,16 +62,16 @@ _MOVE_HEAD = update(chain_head).where(chain_head.c.id == 1).values(seq=bindparam
 def append(conn: Connection, actor: Actor, kind: str, *, at: dt.datetime, case_id: int | None = None,
            from_state: str | None = None, to_state: str | None = None, payload: dict | None = None) -> int:
     """Append one event in the caller's transaction; return its seq."""
-    head = conn.execute(_LOCK_HEAD).one()
+    head = fastsql.run(conn, _LOCK_HEAD).one()
     seq = head.seq + 1
     text = canonical(payload or {})
     h = event_hash(seq, head.hash, case_id, at, actor.id, actor.username, actor.role, actor.unit_id,
                    kind, from_state, to_state, text)
-    conn.execute(_INSERT_EVENT, {
+    fastsql.run(conn, _INSERT_EVENT, {
         "seq": seq, "case_id": case_id, "at": at, "actor_id": actor.id, "actor": actor.username, "role": actor.role,
         "unit_id": actor.unit_id, "kind": kind, "from_state": from_state, "to_state": to_state, "payload": text,
         "prev_hash": head.hash, "hash": h})
-    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": h})
+    fastsql.run(conn, _MOVE_HEAD, {"new_seq": seq, "new_hash": h})
     return seq
 
 

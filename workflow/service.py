@@ -6,6 +6,7 @@ event → commit. Anything that raises rolls the whole unit back: no half-writte
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import mimetypes
@@ -17,7 +18,7 @@ from sqlalchemy import and_, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
-from . import audit
+from . import audit, fastsql
 from .audit import Actor
 from .calendar import add_working_days, local_date
 from .definition import CANCELLED, COMPLETED, Definition, Registry, Step
@@ -190,10 +191,25 @@ _CASE_BY_ID = (select(cases, units.c.path.label("unit_path"), units.c.name.label
                .join(units, units.c.id == cases.c.unit_id).where(cases.c.id == bindparam("case_id")))
 # SET takes the columns named in the parameters; b_* are the WHERE's
 _UPDATE_CASE = update(cases).where(cases.c.id == bindparam("b_id"), cases.c.version == bindparam("b_version"))
-_SUPERSEDE = (update(records).where(records.c.case_id == bindparam("b_case"),
-                                    records.c.step_key.in_(bindparam("b_steps", expanding=True)),
-                                    records.c.superseded.is_(False)).values(superseded=True))
-_SUPERSEDE_KINDS = _SUPERSEDE.where(records.c.kind.in_(bindparam("b_kinds", expanding=True)))
+
+
+@functools.lru_cache(maxsize=64)
+def _supersede_stmt(n_steps: int, n_kinds: int):
+    """UPDATE records … superseded for n steps (and n kinds; 0 = every kind): one plain parameter
+    per value, so the statement compiles once per shape and runs on the fast path."""
+    cond = [records.c.case_id == bindparam("b_case"),
+            records.c.step_key.in_([bindparam(f"b_step{i}") for i in range(n_steps)]),
+            records.c.superseded.is_(False)]
+    if n_kinds:
+        cond.append(records.c.kind.in_([bindparam(f"b_kind{i}") for i in range(n_kinds)]))
+    return update(records).where(*cond).values(superseded=True)
+
+
+def _supersede(case_id: int, steps, kinds) -> tuple:
+    steps, kinds = list(steps), list(kinds or ())
+    params = {"b_case": case_id, **{f"b_step{i}": s for i, s in enumerate(steps)},
+              **{f"b_kind{i}": k for i, k in enumerate(kinds)}}
+    return _supersede_stmt(len(steps), len(kinds)), params
 _INSERT_RECORD = records.insert()
 _REPLAY = select(idempotency.c.request, idempotency.c.response).where(
     idempotency.c.user_id == bindparam("user_id"), idempotency.c.key == bindparam("key"))
@@ -253,7 +269,7 @@ class Workflow:
             raise Forbidden("sign in first")
         if not _is_id(user_id):
             raise Forbidden("unknown user")
-        row = c.execute(_USER_BY_ID, {"user_id": user_id}).first()
+        row = fastsql.run(c, _USER_BY_ID, {"user_id": user_id}).first()
         if row is None:
             raise Forbidden("unknown user")
         if must_be_active and not row.active:
@@ -323,7 +339,7 @@ class Workflow:
                     loaded = (user, row)
                 result = body(c, loaded)
                 if idempotency_key and actor_id is not None:
-                    c.execute(_INSERT_KEY, {"user_id": actor_id, "key": idempotency_key, "request": fp,
+                    fastsql.run(c, _INSERT_KEY, {"user_id": actor_id, "key": idempotency_key, "request": fp,
                                             "response": result.to_dict(), "created_at": self.clock()})
                 return result
         except (IntegrityError, VersionConflict):
@@ -338,7 +354,7 @@ class Workflow:
 
     @staticmethod
     def _replay(c: Connection, actor_id: int, key: str, fp: str) -> ActionResult | None:
-        row = c.execute(_REPLAY, {"user_id": actor_id, "key": key}).first()
+        row = fastsql.run(c, _REPLAY, {"user_id": actor_id, "key": key}).first()
         if row is None:
             return None
         if row.request != fp:
@@ -373,15 +389,15 @@ class Workflow:
                     values.update(status=CANCELLED_STATUS, step_due=None, awaiting=None, approval_requested_by=None)
                 else:
                     values.update(step_started_at=now, step_due=self._due(d.step(ch.to_state), now))
-            res = c.execute(_UPDATE_CASE, {**values, "b_id": row.id, "b_version": row.version})
+            res = fastsql.run(c, _UPDATE_CASE, {**values, "b_id": row.id, "b_version": row.version})
             if res.rowcount != 1:
                 raise VersionConflict(f"case {case_id} was changed by someone else meanwhile; reload",
                                       current=None)
             for steps, kinds in ch.supersede:
-                c.execute(_SUPERSEDE if kinds is None else _SUPERSEDE_KINDS,
-                          {"b_case": row.id, "b_steps": list(steps), **({} if kinds is None else {"b_kinds": list(kinds)})})
+                stmt, params = _supersede(row.id, steps, kinds)
+                fastsql.run(c, stmt, params)
             for step_key, kind, payload in ch.add:
-                c.execute(_INSERT_RECORD, {"case_id": row.id, "step_key": step_key, "kind": kind, "payload": payload,
+                fastsql.run(c, _INSERT_RECORD, {"case_id": row.id, "step_key": step_key, "kind": kind, "payload": payload,
                                            "actor_id": user.id, "created_at": now, "superseded": False})
             seq = audit.append(c, user.actor(), ch.kind, at=now, case_id=row.id, from_state=row.state,
                                to_state=values.get("state", row.state), payload=ch.payload)
@@ -396,7 +412,7 @@ class Workflow:
     def _case_row(self, c: Connection, user: User, case_id) -> Row:
         if not _is_id(case_id):
             raise NotFound(f"case {case_id!r} does not exist", case_id=case_id)
-        row = c.execute(_CASE_BY_ID, {"case_id": case_id}).first()
+        row = fastsql.run(c, _CASE_BY_ID, {"case_id": case_id}).first()
         # A case outside the user's unit tree is 'not found', not 'forbidden': its existence is not theirs to know.
         if row is None or not row.unit_path.startswith(user.unit_path):
             raise NotFound(f"case {case_id} does not exist", case_id=case_id)
@@ -1164,7 +1180,7 @@ class _Ctx:
             return rec
         if self._rows is None:
             by: dict[str, dict[str, list]] = {}
-            for r in self.c.execute(_RECORDS_OF_CASE, {"case_id": self.row.id}):
+            for r in fastsql.run(self.c, _RECORDS_OF_CASE, {"case_id": self.row.id}):
                 by.setdefault(r.step_key, {}).setdefault(r.kind, []).append((r.payload, as_utc(r.created_at)))
             self._rows = by
         s = self.definition.step(step_key)

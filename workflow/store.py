@@ -13,9 +13,12 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer,
-                        LargeBinary, MetaData, String, Table, Text, UniqueConstraint, create_engine, event, DDL)
+                        LargeBinary, MetaData, String, Table, Text, UniqueConstraint, create_engine, event, DDL,
+                        text)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
+
+from . import fastsql
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -183,6 +186,7 @@ api_tokens = Table(
 )
 
 GENESIS = "0" * 64
+_BEGIN_WRITE, _BEGIN_READ = text("BEGIN IMMEDIATE"), text("BEGIN")     # SQLite: we begin ourselves
 
 
 def _dispose_in_forked_child(engine: Engine) -> None:
@@ -253,8 +257,8 @@ class Store:
 
         @event.listens_for(self.engine, "begin")
         def _begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("cadreflow_write")
-                                 else "BEGIN")
+            # on the driver's cursor: through Core this statement alone cost ~60 µs per transaction
+            fastsql.run(conn, _BEGIN_WRITE if conn.get_execution_options().get("cadreflow_write") else _BEGIN_READ)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
