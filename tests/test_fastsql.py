@@ -170,3 +170,29 @@ def test_a_row_written_either_way_reads_back_the_same_either_way(seeded, payload
         c.execute(records.delete().where(records.c.step_key == "prop"))
     assert core_rows[0] == core_rows[1] == fast_rows[0] == fast_rows[1]
     assert core_rows[0][0] == payload
+
+
+def _two_reads(wf, c, user_id, case_id):
+    user = wf._user(c, user_id)
+    return user, wf._case_row(c, user, case_id)
+
+
+def test_the_user_and_the_case_read_together_answer_as_the_two_reads_did(seeded):
+    """Who may see which case is decided by one statement now; every refusal must stay the same
+    error, in the same order (an unknown user is refused before a missing case is reported)."""
+    wf, people, case_id = seeded
+    other = wf.open_case(people.staff_b, "committee-personnel", "Huyện khác").case["id"]
+    wf.update_user(people.admin, people.staff2, active=False)
+    users_ = [None, people.staff, people.supervisor, people.auditor_b, people.province_auditor, people.staff2,
+              10**9, "7", True, -1]
+    cases_ = [case_id, other, 10**9, "1", None, True, 0]
+    with wf.store.read() as c:
+        for u in users_:
+            for k in cases_:
+                def outcome(fn):
+                    try:
+                        user, row = fn(wf, c, u, k)
+                        return ("ok", user, tuple(row), row._mapping)
+                    except Exception as e:  # noqa: BLE001 - the error itself is what is compared
+                        return (type(e).__name__, str(e))
+                assert outcome(Workflow._user_and_case) == outcome(_two_reads), (u, k)

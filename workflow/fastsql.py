@@ -62,7 +62,8 @@ class Result:
         return iter(self.rows)
 
 
-def _row_class(names: list[str]):
+def row_class(names: list[str]):
+    """A light row type: a namedtuple with `_mapping`, as SQLAlchemy's Row has."""
     base = namedtuple("FastRow", names, rename=True)
     # `_mapping` as on SQLAlchemy's Row: callers spread it ({**row._mapping, …})
     return type("FastRow", (base,), {"__slots__": (), "_mapping": property(lambda self: dict(zip(self._fields, self)))})
@@ -99,7 +100,7 @@ class Prepared:
         self.row = self.readers = None
         if isinstance(stmt, Select):
             cols = list(stmt.selected_columns)
-            self.row = _row_class([k for k in stmt.selected_columns.keys()])
+            self.row = row_class([k for k in stmt.selected_columns.keys()])
             readers = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in cols]
             self.readers = readers if any(readers) else None
 

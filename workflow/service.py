@@ -189,6 +189,19 @@ _USER_BY_ID = (select(users, units.c.path, units.c.name.label("unit_name"))
                .join(units, units.c.id == users.c.unit_id).where(users.c.id == bindparam("user_id")))
 _CASE_BY_ID = (select(cases, units.c.path.label("unit_path"), units.c.name.label("unit_name"))
                .join(units, units.c.id == cases.c.unit_id).where(cases.c.id == bindparam("case_id")))
+# The user and the case in one statement (one round trip fewer for every action and case page):
+# the user's columns, then the case's as _CASE_BY_ID names them; no case columns when it is absent.
+_CASE_UNIT = units.alias("case_unit")
+_N_USER = len(_USER_BY_ID.selected_columns)
+_USER_AND_CASE = (
+    select(*[col.label(f"u_{i}") for i, col in enumerate(_USER_BY_ID.selected_columns)],
+           cases, _CASE_UNIT.c.path.label("unit_path"), _CASE_UNIT.c.name.label("unit_name"))
+    .select_from(users.join(units, units.c.id == users.c.unit_id)
+                 .outerjoin(cases.join(_CASE_UNIT, _CASE_UNIT.c.id == cases.c.unit_id),
+                            cases.c.id == bindparam("case_id")))
+    .where(users.c.id == bindparam("user_id")))
+_UserRow = fastsql.row_class(list(_USER_BY_ID.selected_columns.keys()))
+_CaseRow = fastsql.row_class(list(_CASE_BY_ID.selected_columns.keys()))
 # SET takes the columns named in the parameters; b_* are the WHERE's
 _UPDATE_CASE = update(cases).where(cases.c.id == bindparam("b_id"), cases.c.version == bindparam("b_version"))
 
@@ -269,13 +282,27 @@ class Workflow:
             raise Forbidden("sign in first")
         if not _is_id(user_id):
             raise Forbidden("unknown user")
-        row = fastsql.run(c, _USER_BY_ID, {"user_id": user_id}).first()
+        return self._user_from(fastsql.run(c, _USER_BY_ID, {"user_id": user_id}).first(), must_be_active)
+
+    @staticmethod
+    def _user_from(row, must_be_active: bool = True) -> User:
         if row is None:
             raise Forbidden("unknown user")
         if must_be_active and not row.active:
             raise Forbidden("this account is deactivated")
         return User(row.id, row.username, row.display_name, row.role, row.unit_id, row.path, row.unit_name,
                     row.active, row.locale, _stamp(row.password_hash))
+
+    def _user_and_case(self, c: Connection, user_id: int | None, case_id) -> tuple[User, Row]:
+        """The acting user and a case in their unit tree, read together; the same checks, in the
+        same order, as `_user` then `_case_row`."""
+        if user_id is None or not _is_id(user_id) or not _is_id(case_id):
+            user = self._user(c, user_id)
+            return user, self._case_row(c, user, case_id)
+        r = fastsql.run(c, _USER_AND_CASE, {"user_id": user_id, "case_id": case_id}).first()
+        user = self._user_from(None if r is None else _UserRow._make(r[:_N_USER]))
+        row = None if r[_N_USER] is None else _CaseRow._make(r[_N_USER:])
+        return user, self._in_scope(user, row, case_id)
 
     def get_user(self, user_id: int) -> User | None:
         with self.store.read() as c:
@@ -329,10 +356,9 @@ class Workflow:
             with self.store.write() as c:
                 loaded = None       # (user, case row) read here are handed to the body, not read again
                 if idempotency_key and actor_id is not None:
-                    user = self._user(c, actor_id)          # a deactivated user gets no replay either
-                    row = None
-                    if case_id is not None:
-                        row = self._case_row(c, user, case_id)    # nor one for a case out of their scope now
+                    # a deactivated user gets no replay either, nor one for a case out of their scope now
+                    user, row = (self._user_and_case(c, actor_id, case_id) if case_id is not None
+                                 else (self._user(c, actor_id), None))
                     done = self._replay(c, actor_id, idempotency_key, fp)
                     if done is not None:
                         return done
@@ -370,8 +396,7 @@ class Workflow:
             raise Validation("expected_version must be a whole number", fields={"expected_version": "whole number"})
 
         def body(c: Connection, loaded: tuple | None):
-            user, row = loaded if loaded is not None else (self._user(c, actor_id), None)
-            row = row if row is not None else self._case_row(c, user, case_id)
+            user, row = loaded if loaded is not None else self._user_and_case(c, actor_id, case_id)
             if expected_version is not None and expected_version != row.version:
                 raise VersionConflict(f"case {case_id} is at version {row.version}, not {expected_version}: "
                                       "someone else changed it; reload", current=row.version)
@@ -412,7 +437,10 @@ class Workflow:
     def _case_row(self, c: Connection, user: User, case_id) -> Row:
         if not _is_id(case_id):
             raise NotFound(f"case {case_id!r} does not exist", case_id=case_id)
-        row = fastsql.run(c, _CASE_BY_ID, {"case_id": case_id}).first()
+        return self._in_scope(user, fastsql.run(c, _CASE_BY_ID, {"case_id": case_id}).first(), case_id)
+
+    @staticmethod
+    def _in_scope(user: User, row, case_id):
         # A case outside the user's unit tree is 'not found', not 'forbidden': its existence is not theirs to know.
         if row is None or not row.unit_path.startswith(user.unit_path):
             raise NotFound(f"case {case_id} does not exist", case_id=case_id)
@@ -703,8 +731,7 @@ class Workflow:
 
     def get_case(self, actor_id: int, case_id: int, *, history: bool = True) -> CaseDetail:
         with self.store.read() as c:
-            user = self._user(c, actor_id)
-            row = self._case_row(c, user, case_id)
+            user, row = self._user_and_case(c, actor_id, case_id)
             d = self._definition(row.definition_key, row.definition_version)
             x = _Ctx(self, c, user, row, d)
             steps = {s.key: x.records(s.key) for s in d.steps}
@@ -810,8 +837,7 @@ class Workflow:
 
     def history(self, actor_id: int, case_id: int) -> list[dict]:
         with self.store.read() as c:
-            user = self._user(c, actor_id)
-            row = self._case_row(c, user, case_id)
+            user, row = self._user_and_case(c, actor_id, case_id)
             return self._events(c, select(events).where(events.c.case_id == row.id).order_by(events.c.seq))
 
     def search_events(self, actor_id: int, *, case_id: int | None = None, username: str | None = None,
@@ -904,8 +930,7 @@ class Workflow:
 
     def document(self, actor_id: int, case_id: int, sha256: str) -> tuple[dict, bytes]:
         with self.store.read() as c:
-            user = self._user(c, actor_id)
-            row = self._case_row(c, user, case_id)
+            user, row = self._user_and_case(c, actor_id, case_id)
             meta = None
             for r in c.execute(select(records.c.payload).where(records.c.case_id == row.id,
                                                                records.c.kind == "document")):
