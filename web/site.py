@@ -405,6 +405,11 @@ def fmt_percent(v) -> str:
     return format_decimal(float(v) * 100, format="0.00", locale=locale()) + "%"
 
 
+def fmt_number(n) -> str:
+    """A count with the page language's grouping: 1.000 in Vietnamese, 1,000 in English."""
+    return format_decimal(int(n or 0), locale=locale())
+
+
 def fmt_size(n) -> str:
     n = int(n or 0)
     if n < 1024:
@@ -521,7 +526,7 @@ def init_site(app: Flask) -> None:
                                 "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
         return resp
 
-    app.jinja_env.filters.update(date=fmt_date, datetime=fmt_datetime, percent=fmt_percent, size=fmt_size,
+    app.jinja_env.filters.update(date=fmt_date, datetime=fmt_datetime, percent=fmt_percent, size=fmt_size, number=fmt_number,
                                  t=text)
     app.jinja_env.globals.update(
         new_key=new_key, locale=locale, url_with=url_with, step_name=step_name, short_title=short_title,

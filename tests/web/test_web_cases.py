@@ -519,3 +519,15 @@ def test_staff_ask_for_approval_with_a_comment_the_supervisor_reads(browser, wf,
     assert "Nội dung trình: Hồ sơ đã đủ, kính trình" in lead.page
     again = b.case_post(cid, "request-approval", {"comment": "lần nữa"})
     assert again.status_code == 409 and "đang chờ lãnh đạo phê duyệt" in b.page
+
+
+def test_counts_are_grouped_as_the_page_language_writes_numbers(app):
+    """2 million events read '2.000.000' in Vietnamese and '2,000,000' in English, in the plural
+    forms too (the list counts, the audit search, the integrity check)."""
+    from flask import session
+    tpl = ("{{ ngettext('%(num)s hồ sơ', '%(num)s hồ sơ', n, num=n|number) }} / "
+           "{{ _('hơn %(n)s sự kiện, mới nhất trước', n=n|number) }}")
+    for lang, want in (("vi", "2.000.000 hồ sơ / hơn 2.000.000 sự kiện"), ("en", "2,000,000 cases / more than 2,000,000")):
+        with app.test_request_context("/"):
+            session["lang"] = lang
+            assert app.jinja_env.from_string(tpl).render(n=2_000_000).startswith(want)
