@@ -24,6 +24,7 @@ from flask_babel import pgettext
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from workflow.definition import CANCELLED, COMPLETED, Definition, Step, Text
@@ -458,7 +459,7 @@ def new_key() -> str:
 ERROR_TITLES = {400: N_("Yêu cầu không hợp lệ"), 401: N_("Cần đăng nhập"), 403: N_("Không có quyền truy cập"),
                 404: N_("Không tìm thấy trang"), 405: N_("Phương thức không được hỗ trợ"),
                 409: N_("Hồ sơ vừa được người khác thay đổi"), 413: N_("Tệp quá lớn"), 422: N_("Dữ liệu chưa hợp lệ"),
-                500: N_("Đã có lỗi xảy ra")}
+                500: N_("Đã có lỗi xảy ra"), 503: N_("Tạm thời không truy cập được cơ sở dữ liệu")}
 ERROR_TEXTS = {400: N_("Yêu cầu gửi lên không hợp lệ."),
                401: N_("Hãy đăng nhập để tiếp tục."),
                403: N_("Bạn không có quyền xem trang này hoặc thực hiện thao tác này."),
@@ -467,7 +468,8 @@ ERROR_TEXTS = {400: N_("Yêu cầu gửi lên không hợp lệ."),
                409: N_("Có người khác vừa thay đổi hồ sơ này. Hãy tải lại trang để xem nội dung mới nhất rồi làm lại."),
                413: N_("Tệp gửi lên vượt quá dung lượng cho phép."),
                422: N_("Dữ liệu gửi lên chưa hợp lệ."),
-               500: N_("Hệ thống gặp lỗi khi xử lý yêu cầu. Không có thay đổi nào được lưu dở dang; hãy thử lại, và báo quản trị viên nếu lỗi lặp lại.")}
+               500: N_("Hệ thống gặp lỗi khi xử lý yêu cầu. Không có thay đổi nào được lưu dở dang; hãy thử lại, và báo quản trị viên nếu lỗi lặp lại."),
+               503: N_("Hệ thống không kết nối được cơ sở dữ liệu lúc này. Không có thay đổi nào được lưu dở dang; hãy thử lại sau ít phút, và báo quản trị viên nếu lỗi lặp lại.")}
 
 
 def _reload_url() -> str:
@@ -555,8 +557,15 @@ def init_site(app: Flask) -> None:
     def http_error(e: HTTPException):
         return error_page(e.code or 500)
 
-    for code in (400, 403, 404, 405, 409, 413):
+    for code in (400, 403, 404, 405, 409, 413, 503):
         app.register_error_handler(code, http_error)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(e: OperationalError):
+        # The database went away, was locked past the busy timeout, or rolled the transaction back
+        # (deadlock): the transaction did not commit, and the pool has dropped a broken connection.
+        current_app.logger.error("database unavailable on %s: %s", request.path, e.orig)
+        return error_page(503)
 
     @app.errorhandler(500)
     def server_error(e):

@@ -151,10 +151,14 @@ def run(conn: Connection, stmt: ClauseElement, params: Mapping[str, Any] | None 
             rows = cursor.fetchall() if p.row is not None else None
             count = cursor.rowcount
         except dialect.loaded_dbapi.Error as e:
-            if dialect.is_disconnect(e, fairy, cursor):
+            lost = dialect.is_disconnect(e, fairy, cursor)
+            if lost:
+                # as Core does: this connection is dropped, and so is every other pooled one (the
+                # server most likely restarted); the next checkouts connect afresh
                 conn.invalidate(e)
+                conn.engine.dispose(close=False)
             raise exc.DBAPIError.instance(p.sql, args, e, dialect.loaded_dbapi.Error,
-                                          dialect=dialect) from e
+                                          connection_invalidated=lost, dialect=dialect) from e
     finally:
         cursor.close()
     if rows is None:

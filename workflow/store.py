@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 import weakref
 from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer,
                         LargeBinary, MetaData, String, Table, Text, UniqueConstraint, create_engine, event, DDL,
-                        text)
+                        exc, text)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
@@ -220,10 +221,44 @@ def normalise_url(url: str) -> str:
 
 
 PG_OPTIONS = os.environ.get("CADREFLOW_PG_OPTIONS", "-c random_page_cost=1.1")
+PG_PING_AFTER = float(os.environ.get("CADREFLOW_PG_PING_AFTER", "1"))
+
+
+def _ping_when_idle(engine: Engine, after: float) -> None:
+    """Pessimistic disconnect handling at a round trip's cost only where it can matter: a pooled
+    connection that sat idle `after` seconds or more is pinged before use (and replaced if the
+    server has gone: the pool retries with a new one), one used moments ago is not. SQLAlchemy's
+    pool_pre_ping pings on every checkout: one round trip of the ~10 in an audited action.
+    A connection the driver already knows is broken is never handed out."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "connect")
+    def _connected(dbapi_conn, record):
+        record.info["cadreflow_idle_since"] = time.monotonic()      # new: just answered
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(dbapi_conn, record):
+        if record is not None:
+            record.info["cadreflow_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn, record, proxy):
+        idle_since = record.info.get("cadreflow_idle_since")
+        if getattr(dbapi_conn, "closed", False):
+            raise exc.DisconnectionError("the connection was closed")
+        if idle_since is not None and time.monotonic() - idle_since < after:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as e:
+            raise exc.DisconnectionError(f"the database did not answer a ping: {e}") from e
+        if not alive:
+            raise exc.DisconnectionError("the database did not answer a ping")
 
 
 class Store:
-    def __init__(self, url: str, *, synchronous: str = "FULL", pool_size: int = 5, echo: bool = False):
+    def __init__(self, url: str, *, synchronous: str = "FULL", pool_size: int = 5, echo: bool = False,
+                 pg_ping_after: float = PG_PING_AFTER):
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
@@ -238,7 +273,8 @@ class Store:
             # Plans for SSD storage (random_page_cost 1.1, not the default 4 made for spinning disks):
             # with 4, a one-day audit search hashed every case instead of probing 1,000 (bench/scale.py).
             self.engine = create_engine(self.url, echo=echo, pool_size=pool_size, max_overflow=10,
-                                        pool_pre_ping=True, connect_args={"options": PG_OPTIONS})
+                                        connect_args={"options": PG_OPTIONS})
+            _ping_when_idle(self.engine, pg_ping_after)
 
     def _sqlite_setup(self, synchronous: str) -> None:
         sync = synchronous.upper()

@@ -13,7 +13,7 @@ from web import site
 from workflow.errors import (FourEyes, GuardFailed, InvalidTally, NotAllowed, QuorumNotMet, Validation,
                              VersionConflict)
 
-from web_support import PASSWORD
+from web_support import PASSWORD, committee_case
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACE = re.compile(r"Traceback|File \"/|line \d+, in ")
@@ -216,3 +216,33 @@ def test_event_names_differ_from_the_buttons_of_the_same_words(browser):
     b = browser("audit_p")
     b.get("/audit?lang=en")
     assert ">Case opened</option>" in b.page and ">Case completed</option>" in b.page
+
+
+def _database_gone(*_a, **_k):
+    from sqlalchemy.exc import OperationalError
+    raise OperationalError("SELECT …", {}, Exception("terminating connection due to administrator command"))
+
+
+def test_a_database_outage_gets_a_503_page_that_says_nothing_was_half_saved(browser, monkeypatch):
+    b = browser("staff")
+    monkeypatch.setattr("workflow.service.Workflow.list_cases", _database_gone)
+    r = b.get("/")
+    assert r.status_code == 503
+    assert "không kết nối được cơ sở dữ liệu" in b.page and "administrator command" not in b.page
+    assert not TRACE.search(b.page)
+
+
+def test_a_database_outage_on_the_api_is_json_503_unavailable(browser, monkeypatch):
+    b = browser("staff")
+    monkeypatch.setattr("workflow.service.Workflow.list_cases", _database_gone)
+    r = b.client.get("/api/v1/cases")
+    assert r.status_code == 503 and r.is_json
+    assert r.get_json()["error"] == "unavailable" and "administrator command" not in r.get_json()["message"]
+
+
+def test_the_api_answers_a_signed_in_browser_session_too(browser, wf, org):
+    committee_case(wf, org)
+    b = browser("staff")
+    r = b.client.get("/api/v1/cases")          # the session's user id is "id.stamp": it was int()'d
+    assert r.status_code == 200 and r.is_json
+    assert [c["title"] for c in r.get_json()["items"]] == ["Kiện toàn cấp ủy Đảng bộ Khối cơ quan"]

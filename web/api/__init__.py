@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from workflow.errors import AuthFailed, Validation, WorkflowError
@@ -63,7 +64,7 @@ def _authenticate():
         except (CSRFError, Exception):  # noqa: BLE001 - any CSRF failure is the same refusal
             return _error("forbidden", "a request authenticated by the session cookie needs the "
                                        "X-CSRFToken header", 403)
-    g.api_user_id = int(current_user.get_id())
+    g.api_user_id = current_user.user.id
     return None
 
 
@@ -270,7 +271,7 @@ def audit_verify():
 # ---- wiring ----------------------------------------------------------------------------------
 
 _STATUS_CODES = {400: "validation", 401: "auth_failed", 403: "forbidden", 404: "not_found",
-                 405: "not_allowed", 413: "validation", 415: "validation"}
+                 405: "not_allowed", 413: "validation", 415: "validation", 503: "unavailable"}
 
 
 def init_api(app: Flask) -> None:
@@ -306,5 +307,17 @@ def json_errors(app: Flask) -> None:
             return e
         app.register_error_handler(code, handler)
 
-    for code in (400, 401, 403, 404, 405, 413, 415, 500):
+    for code in (400, 401, 403, 404, 405, 413, 415, 500, 503):
         wrap(code)
+
+    site_handler = app.error_handler_spec.get(None, {}).get(None, {}).get(OperationalError)
+
+    def database_unavailable(e: OperationalError):
+        if request.path.startswith("/api/"):
+            app.logger.error("database unavailable on %s: %s", request.path, e.orig)
+            return _error("unavailable", "the database cannot be reached right now; nothing was changed, "
+                          "try again in a moment", 503)
+        if site_handler is None:
+            raise e
+        return site_handler(e)
+    app.register_error_handler(OperationalError, database_unavailable)

@@ -24,7 +24,7 @@ TOTAL_EXACT = {"type": "boolean", "description": "false when there are more matc
 
 SCHEMAS = {
     "Error": obj(["error", "message"], {
-        "error": {"type": "string", "enum": sorted(set(ALL_CODES) | {"internal"})}, "message": STR,
+        "error": {"type": "string", "enum": sorted(set(ALL_CODES) | {"internal", "unavailable"})}, "message": STR,
         "fields": {"type": "object", "additionalProperties": STR}}),
     "Case": obj(["id", "procedure", "procedure_version", "title", "unit_id", "state", "step_no", "status", "version"], {
         "id": INT, "procedure": STR, "procedure_version": INT, "title": STR, "unit_id": INT, "unit_name": STR,
