@@ -164,7 +164,7 @@ def test_another_districts_case_is_not_found_for_every_read(wf, people, two_case
     assert code_of(lambda: wf.document(sb, b, sha_a)) == "not_found"
     assert [c.id for c in wf.list_cases(sb).items] == [b]
     assert {x["case_id"] for x in wf.announcements(sb)} == {b}
-    assert all(c.id != a for c in wf.work_queue(sb))
+    assert all(c.id != a for c in wf.work_queue(sb).items)
     assert {x["case_id"] for x in wf.announcements(people.staff)} == {a}
     meta, content = wf.document(people.staff, a, sha_a)
     assert content == b"%PDF decision A" and meta["name"] == "qd-a.pdf"
@@ -253,7 +253,7 @@ def test_a_deactivated_user_is_forbidden_every_action_and_cannot_sign_in(wf, peo
         "open": lambda u: wf.open_case(u, "committee-personnel", "x"),
         **{name: (lambda u, call=call: call(wf, u, cid)) for name, (_, _, call) in ACTIONS.items()},
         "get_case": lambda u: wf.get_case(u, cid), "history": lambda u: wf.history(u, cid),
-        "list_cases": lambda u: wf.list_cases(u), "work_queue": lambda u: wf.work_queue(u),
+        "list_cases": lambda u: wf.list_cases(u), "work_queue": lambda u: wf.work_queue(u).items,
         "announcements": lambda u: wf.announcements(u), "create_token": lambda u: wf.create_token(u, "x"),
     }
     seen = {(name, who): code_of(lambda: call(uid)) for name, call in calls.items()
@@ -307,7 +307,7 @@ def test_four_eyes_the_supervisor_who_asked_for_approval_cannot_give_it(wf_super
     w, lead, lead2 = wf_supervisor_decides, people.supervisor, people.supervisor2
     cid = _to_supervisor_decision(w, people)
     assert code_of(lambda: w.record(people.staff, cid, DECISION)) == "forbidden"
-    assert any(c.id == cid for c in w.work_queue(lead))          # a supervisor's own step is in their queue
+    assert any(c.id == cid for c in w.work_queue(lead).items)          # a supervisor's own step is in their queue
     w.record(lead, cid, DECISION)
     r = w.advance(lead, cid)                                      # leaving needs approval: this asks for it
     assert r.case["awaiting"] == "approval"

@@ -382,15 +382,27 @@ def test_work_queue_staff_see_cases_waiting_for_staff_supervisors_see_approvals_
     wf.cancel(people.supervisor, done, "trùng")
     elsewhere = wf.open_case(people.staff_b, "committee-personnel", "Huyện B").case["id"]
 
-    assert [c.id for c in wf.work_queue(people.staff)] == [at_staff]
-    assert {c.id for c in wf.work_queue(people.supervisor)} == {awaiting, head}
-    assert {c.awaiting for c in wf.work_queue(people.supervisor2)} == {"approval", "head_decision"}
-    assert [c.id for c in wf.work_queue(people.staff_b)] == [elsewhere]
-    assert wf.work_queue(people.supervisor_b) == []
-    assert wf.work_queue(people.auditor) == [] and wf.work_queue(people.admin) == []
+    assert [c.id for c in wf.work_queue(people.staff).items] == [at_staff]
+    assert {c.id for c in wf.work_queue(people.supervisor).items} == {awaiting, head}
+    assert {c.awaiting for c in wf.work_queue(people.supervisor2).items} == {"approval", "head_decision"}
+    assert [c.id for c in wf.work_queue(people.staff_b).items] == [elsewhere]
+    assert wf.work_queue(people.supervisor_b).items == []
+    assert wf.work_queue(people.auditor).items == [] and wf.work_queue(people.admin).items == []
     wf.approve(people.supervisor, awaiting)
-    assert {c.id for c in wf.work_queue(people.staff)} == {at_staff, awaiting}
-    assert [c.id for c in wf.work_queue(people.supervisor)] == [head]
+    assert {c.id for c in wf.work_queue(people.staff).items} == {at_staff, awaiting}
+    assert [c.id for c in wf.work_queue(people.supervisor).items] == [head]
+
+
+def test_a_long_work_queue_shows_its_oldest_steps_and_says_how_many_wait(wf, people, monkeypatch):
+    ids = [wf.open_case(people.staff, "committee-personnel", f"Hồ sơ {i}").case["id"] for i in range(5)]
+    q = wf.work_queue(people.staff, limit=2)
+    assert [c.id for c in q.items] == ids[:2] and (q.total, q.exact) == (5, True)
+    q = wf.work_queue(people.staff, limit=5)           # exactly full: still counted right
+    assert len(q.items) == 5 and (q.total, q.exact) == (5, True)
+    assert wf.work_queue(people.staff_b).total == 0
+    monkeypatch.setattr("workflow.service.COUNT_WINDOW", 1)     # a huge queue: a lower bound, said so
+    q = wf.work_queue(people.staff, limit=2)
+    assert len(q.items) == 2 and q.total >= 3 and q.exact is False
 
 
 # ---- signing in ---------------------------------------------------------------------------------

@@ -808,11 +808,13 @@ class Workflow:
                              .order_by(*newest)).all() if offset < total else []
             return Page([self._summary(dict(r._mapping)) for r in rows], total, page, per_page, exact)
 
-    def work_queue(self, actor_id: int, *, limit: int = 50) -> list[CaseSummary]:
-        """The open cases waiting for this user's action, oldest step first."""
+    def work_queue(self, actor_id: int, *, limit: int = 50) -> Page:
+        """The open cases waiting for this user's action, oldest step first: the first `limit` of
+        them, and how many there are (counted as the pager counts, at most COUNT_WINDOW past them)."""
+        limit = _page_args(1, limit, 50, 100)[1]
         with self.store.read() as c:
             user = self._user(c, actor_id)
-            cond = [self._scope(user), cases.c.status == OPEN]
+            cond = [*self._case_scope(c, user), cases.c.status == OPEN]
             if user.role == "supervisor":
                 cond.append(cases.c.awaiting.in_([AWAIT_APPROVAL, AWAIT_HEAD]))
                 # ... and steps a supervisor records themselves
@@ -823,14 +825,18 @@ class Workflow:
             elif user.role == "staff":
                 mine = self._states_for_role("staff")
                 if not mine:
-                    return []
+                    return Page([], 0, 1, limit)
                 cond += [cases.c.awaiting.is_(None),
                          tuple_(cases.c.definition_key, cases.c.definition_version, cases.c.state).in_(mine)]
             else:
-                return []
+                return Page([], 0, 1, limit)
             rows = c.execute(select(cases, units.c.name.label("unit_name")).join(units, units.c.id == cases.c.unit_id)
-                             .where(*cond).order_by(cases.c.step_started_at).limit(limit)).all()
-            return [self._summary(dict(r._mapping)) for r in rows]
+                             .where(*cond).order_by(cases.c.step_started_at, cases.c.id).limit(limit)).all()
+            items = [self._summary(dict(r._mapping)) for r in rows]
+            if len(items) < limit:
+                return Page(items, len(items), 1, limit)
+            total, exact = _count_upto(c, select(cases.c.id).where(*cond), 0, limit)
+            return Page(items, total, 1, limit, exact)
 
     def _states_for_role(self, role: str) -> list[tuple[str, int, str]]:
         return [(d.key, d.version, s.key) for d in self.registry.all() for s in d.steps if s.role == role]

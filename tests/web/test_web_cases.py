@@ -84,6 +84,20 @@ def test_a_list_longer_than_the_count_window_says_more_than_and_pages_on(browser
     assert "more than 10 cases" in b.page
 
 
+def test_the_work_queue_badge_counts_every_case_waiting_not_only_those_shown(browser, wf, org):
+    for n in range(53):
+        wf.open_case(org.staff, "party-admission", f"Hồ sơ số thứ {n:02d}")
+    b = browser("staff")
+    b.get("/")
+    queue = b.page.split('id="queue-title"')[1].split("</section>")[0]
+    assert '<span class="badge rounded-pill text-bg-secondary">53</span>' in queue     # not 50, the page's length
+    assert queue.count("Hồ sơ số thứ") == 50
+    assert "Đang hiện 50 hồ sơ có bước bắt đầu sớm nhất, trong 53 hồ sơ đang chờ bạn." in queue
+    b.get("/?lang=en")
+    b.get("/")
+    assert "Showing the 50 cases whose step began earliest, of 53 waiting for you." in b.page
+
+
 def test_an_overdue_case_is_marked(browser, wf, org, app):
     import datetime as dt
     from workflow.service import Workflow
