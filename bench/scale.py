@@ -271,6 +271,7 @@ def queries(wf: Workflow, world: World, n: int) -> tuple[dict, dict]:
     """The timed calls on a database of n cases, and the true sizes behind them."""
     aud = world.auditor.id
     district_lead = world.leads[world.districts[3]].id
+    district_staff = world.staff[world.districts[3]][1].id
     someone = world.staff[world.districts[3]][1].username
     day = (T0 + dt.timedelta(seconds=(n // 2) * 86400 / PER_DAY)).date()
     facts = exact_counts(wf.store, someone, day)
@@ -289,6 +290,10 @@ def queries(wf: Workflow, world: World, n: int) -> tuple[dict, dict]:
             lambda: wf.list_cases(aud, text=RARE_NAME),
         "list_cases open, district supervisor":
             lambda: wf.list_cases(district_lead, status="open"),
+        "work_queue (home page), district staff":
+            lambda: wf.work_queue(district_staff),
+        "work_queue (home page), district supervisor":
+            lambda: wf.work_queue(district_lead),
         "get_case (case page with history)":
             lambda: wf.get_case(aud, mid_case),
         "search_events by user":

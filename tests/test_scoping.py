@@ -308,6 +308,13 @@ def test_four_eyes_the_supervisor_who_asked_for_approval_cannot_give_it(wf_super
     cid = _to_supervisor_decision(w, people)
     assert code_of(lambda: w.record(people.staff, cid, DECISION)) == "forbidden"
     assert any(c.id == cid for c in w.work_queue(lead).items)          # a supervisor's own step is in their queue
+    other = _to_supervisor_decision(w, people)
+    w.record(lead, other, DECISION)
+    w.advance(lead, other)                                        # awaits an approval now
+    q = w.work_queue(lead2)                                       # both ways of waiting, oldest step first
+    assert [c.id for c in q.items] == [cid, other] and (q.total, q.exact) == (2, True)
+    q = w.work_queue(lead2, limit=1)
+    assert [c.id for c in q.items] == [cid] and (q.total, q.exact) == (2, True)
     w.record(lead, cid, DECISION)
     r = w.advance(lead, cid)                                      # leaving needs approval: this asks for it
     assert r.case["awaiting"] == "approval"

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, func, or_, select, tuple_, union_all, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -810,33 +810,39 @@ class Workflow:
 
     def work_queue(self, actor_id: int, *, limit: int = 50) -> Page:
         """The open cases waiting for this user's action, oldest step first: the first `limit` of
-        them, and how many there are (counted as the pager counts, at most COUNT_WINDOW past them)."""
+        them, and how many there are (counted as the pager counts, at most COUNT_WINDOW past them).
+        Staff: cases at a staff step with nothing awaited. Supervisors: cases awaiting an approval or
+        a head's decision, and cases at a step a supervisor records."""
         limit = _page_args(1, limit, 50, 100)[1]
         with self.store.read() as c:
             user = self._user(c, actor_id)
-            cond = [*self._case_scope(c, user), cases.c.status == OPEN]
+            base = [*self._case_scope(c, user), cases.c.status == OPEN]
+            mine = self._states_for_role(user.role) if user.role in ("staff", "supervisor") else []
+            at_my_step = [cases.c.awaiting.is_(None),
+                          tuple_(cases.c.definition_key, cases.c.definition_version, cases.c.state).in_(mine)]
+            # One SELECT per way a case can wait (each reads its own index), not one OR across them.
+            parts = [base + at_my_step] if mine else []
             if user.role == "supervisor":
-                cond.append(cases.c.awaiting.in_([AWAIT_APPROVAL, AWAIT_HEAD]))
-                # ... and steps a supervisor records themselves
-                mine = self._states_for_role("supervisor")
-                if mine:
-                    cond[-1] = or_(cond[-1], and_(cases.c.awaiting.is_(None), tuple_(
-                        cases.c.definition_key, cases.c.definition_version, cases.c.state).in_(mine)))
-            elif user.role == "staff":
-                mine = self._states_for_role("staff")
-                if not mine:
-                    return Page([], 0, 1, limit)
-                cond += [cases.c.awaiting.is_(None),
-                         tuple_(cases.c.definition_key, cases.c.definition_version, cases.c.state).in_(mine)]
-            else:
+                parts.append(base + [cases.c.awaiting.in_([AWAIT_APPROVAL, AWAIT_HEAD])])
+            if not parts:
                 return Page([], 0, 1, limit)
-            rows = c.execute(select(cases, units.c.name.label("unit_name")).join(units, units.c.id == cases.c.unit_id)
-                             .where(*cond).order_by(cases.c.step_started_at, cases.c.id).limit(limit)).all()
+            order = (cases.c.step_started_at, cases.c.id)
+
+            def ids(cond, n):
+                return select(cases.c.id, cases.c.step_started_at).where(*cond).order_by(*order).limit(n)
+            firsts = [ids(cond, limit).subquery() for cond in parts]
+            first = firsts[0] if len(firsts) == 1 else union_all(*(select(f) for f in firsts)).subquery()
+            page_ids = select(first.c.id).order_by(first.c.step_started_at, first.c.id).limit(limit).subquery()
+            rows = c.execute(select(cases, units.c.name.label("unit_name"))
+                             .join(units, units.c.id == cases.c.unit_id)
+                             .where(cases.c.id.in_(select(page_ids.c.id))).order_by(*order)).all()
             items = [self._summary(dict(r._mapping)) for r in rows]
             if len(items) < limit:
                 return Page(items, len(items), 1, limit)
-            total, exact = _count_upto(c, select(cases.c.id).where(*cond), 0, limit)
-            return Page(items, total, 1, limit, exact)
+            cap = max(COUNT_WINDOW, limit + 1)
+            total = sum(c.execute(select(func.count()).select_from(ids(cond, cap + 1).subquery())).scalar_one()
+                        for cond in parts)
+            return Page(items, min(total, cap), 1, limit, total <= cap)
 
     def _states_for_role(self, role: str) -> list[tuple[str, int, str]]:
         return [(d.key, d.version, s.key) for d in self.registry.all() for s in d.steps if s.role == role]

@@ -80,6 +80,10 @@ cases = Table(
     Index("ix_cases_status_updated", "status", "updated_at", "id"),
     Index("ix_cases_definition_state", "definition_key", "state"),
     Index("ix_cases_updated_at", "updated_at", "id"),
+    # The work queue: open cases by what they await, oldest step first; covering, so counting a long
+    # queue (up to 1,000) reads the index alone.
+    Index("ix_cases_work_queue", "status", "awaiting", "step_started_at", "id", "unit_id", "definition_key",
+          "definition_version", "state"),
     # The title filter (ILIKE '%…%') through trigrams on PostgreSQL (pg_trgm); SQLite scans titles.
     Index("ix_cases_title_trgm", "title", postgresql_using="gin",
           postgresql_ops={"title": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
