@@ -148,6 +148,15 @@ class _Raw:
         """iso() of the stored value as the Core path reads it (SQLAlchemy's conversion), less the 'Z'."""
         return iso(self.to_python(stored) if self.to_python is not None else stored)[:-1]
 
+    def read_rest(self, rows: list, bad_row) -> None:
+        """Convert `at` of bad_row and the rows after it as SQLAlchemy would (raising as it would)."""
+        if self.to_python is not None:
+            for i, r in enumerate(rows):
+                if r is bad_row:
+                    break
+            for r in rows[i:]:
+                self.to_python(r[3] if self.stored_text else r[13])
+
     def batches(self):
         cur, batch = self.cursor, self.batch
         try:
@@ -198,11 +207,13 @@ def verify(conn: Connection, batch: int = 5000) -> Verification:
                 if seq != expected_seq:
                     what = (f"event {expected_seq} is missing (deleted)" if seq > expected_seq
                             else f"event {seq} is out of order")
-                    return Verification(False, count, expected_seq, what, head_seq)
+                    bad = Verification(False, count, expected_seq, what, head_seq)
+                    break
                 if r[1] != prev_hash:
-                    return Verification(False, count, seq, f"event {seq} does not follow event {seq - 1} "
-                                                           "(inserted, reordered or the previous one was changed)",
-                                        head_seq)
+                    bad = Verification(False, count, seq, f"event {seq} does not follow event {seq - 1} "
+                                                          "(inserted, reordered or the previous one was changed)",
+                                       head_seq)
+                    break
                 # `at` as iso() writes it, less the final "Z" (added below).
                 at = r[3]
                 if stored_text:
@@ -223,8 +234,15 @@ def verify(conn: Connection, batch: int = 5000) -> Verification:
                 # event_hash(), inline: the same bytes
                 if sha((f"{seq}\n{r[1]}\n{r[2]}\n{at}Z\n{r[4]}\n{r[5]}\n{r[6]}\n{r[7]}\n{r[8]}\n{r[9]}\n"
                         f"{r[10]}\n" + r[11]).encode("utf-8")).hexdigest() != r[12]:
-                    return Verification(False, count, seq, f"event {seq} was changed after it was written", head_seq)
+                    bad = Verification(False, count, seq, f"event {seq} was changed after it was written", head_seq)
+                    break
                 prev_hash, expected_seq, count = r[12], seq + 1, count + 1
+            else:
+                continue
+            # The Core path read a whole batch, converting every `at`, before looking at its rows:
+            # an unreadable time later in the batch raised before the bad event was named.
+            raw.read_rest(rows, r)
+            return bad
     finally:
         raw.close()
     return _ending(head, count, prev_hash)
