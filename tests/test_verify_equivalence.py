@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -220,6 +221,9 @@ def _outcome(store, fn, **kw):
             return fn(c, **kw)
     except Exception as e:  # noqa: BLE001 - the same failure is part of the same answer
         return ("raised", type(e).__name__, type(getattr(e, "orig", None)).__name__)
+    finally:
+        # verify's read-ahead thread (PostgreSQL) has ended, whether it finished, stopped early or raised
+        assert not [t for t in threading.enumerate() if t.name == "verify-read-ahead"]
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -10,6 +10,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import queue
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,11 +127,11 @@ class _Raw:
         self.fairy = fairy
         self.cursor = None
         if dialect.name == "sqlite" and dialect.driver == "pysqlite":
-            self.sql, self.stored_text = _SQLITE_SQL, True
+            self.sql, self.stored_text, self.read_ahead = _SQLITE_SQL, True, False
             self.cursor = fairy.cursor()
         elif dialect.name == "postgresql" and dialect.driver == "psycopg":
             self.sql = _PG_SQL if self._pg_timestamptz() else _PG_SQL_PLAIN
-            self.stored_text = False
+            self.stored_text, self.read_ahead = False, True
             self.cursor = fairy.driver_connection.cursor(name="cadreflow_verify")
             self.cursor.itersize = batch
         else:
@@ -161,11 +163,47 @@ class _Raw:
         cur, batch = self.cursor, self.batch
         try:
             cur.execute(self.sql)
-            while True:
-                rows = cur.fetchmany(batch)
-                if not rows:
-                    return
-                yield rows
+            if not (READ_AHEAD and self.read_ahead):
+                while True:
+                    rows = cur.fetchmany(batch)
+                    if not rows:
+                        return
+                    yield rows
+            # PostgreSQL: a thread fetches the next batch while this one is hashed (psycopg lets go of
+            # the GIL while the server works and the rows travel). At most two batches wait; the
+            # thread's errors are raised here. Not on SQLite: sqlite3 builds its rows holding the GIL,
+            # and a thread gained nothing there (bench/verify_speed.py).
+            ahead: queue.Queue = queue.Queue(maxsize=2)
+            stop = threading.Event()
+
+            def fetch() -> None:
+                try:
+                    while not stop.is_set():
+                        rows = cur.fetchmany(batch)
+                        ahead.put(rows)
+                        if not rows:
+                            return
+                except BaseException as e:  # noqa: BLE001 - handed to the reading thread
+                    ahead.put(e)
+
+            reader = threading.Thread(target=fetch, name="verify-read-ahead", daemon=True)
+            reader.start()
+            try:
+                while True:
+                    rows = ahead.get()
+                    if isinstance(rows, BaseException):
+                        raise rows
+                    if not rows:
+                        return
+                    yield rows
+            finally:
+                stop.set()                       # verify stopped early, or raised: end the thread
+                while reader.is_alive():
+                    try:
+                        ahead.get_nowait()       # a full queue must not hold it in put()
+                    except queue.Empty:
+                        pass
+                    reader.join(0.01)
         except self.dialect.loaded_dbapi.Error as e:
             if self.dialect.is_disconnect(e, self.fairy, cur):
                 self.conn.invalidate(e)
@@ -184,6 +222,7 @@ class _NoRawPath(Exception):
 
 
 RAW = os.environ.get("CADREFLOW_FAST_VERIFY", "1") not in ("0", "false", "no", "off")
+READ_AHEAD = True           # bench/verify_speed.py turns it off to compare
 
 
 def verify(conn: Connection, batch: int = 5000) -> Verification:
@@ -200,8 +239,9 @@ def verify(conn: Connection, batch: int = 5000) -> Verification:
     head_seq = head.seq if head else 0
     sha, fromiso, slow_at, stored_text = hashlib.sha256, dt.datetime.fromisoformat, raw.slow_at, raw.stored_text
     prev_hash, expected_seq, count = GENESIS, 1, 0
+    batches = raw.batches()
     try:
-        for rows in raw.batches():
+        for rows in batches:
             for r in rows:
                 seq = r[0]
                 if seq != expected_seq:
@@ -244,6 +284,7 @@ def verify(conn: Connection, batch: int = 5000) -> Verification:
             raw.read_rest(rows, r)
             return bad
     finally:
+        batches.close()         # ends the read-ahead thread before the cursor is closed
         raw.close()
     return _ending(head, count, prev_hash)
 
