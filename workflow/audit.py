@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import queue
+import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, exc, select, update
 from sqlalchemy.engine import Connection
 
 from . import fastsql
@@ -88,32 +91,205 @@ class Verification:
                 "problem": self.problem, "head_seq": self.head_seq}
 
 
+_HEAD = select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
+_COLS = (events.c.seq, events.c.prev_hash, events.c.case_id, events.c.at, events.c.actor_id, events.c.actor,
+         events.c.role, events.c.unit_id, events.c.kind, events.c.from_state, events.c.to_state, events.c.payload,
+         events.c.hash)
+
+# The raw read: one statement, in seq order, on the driver's cursor inside the caller's transaction.
+_FIELDS = "seq, prev_hash, case_id, {at}, actor_id, actor, role, unit_id, kind, from_state, to_state, payload, hash"
+# SQLite: `at` as stored, text in SQLAlchemy's format 'YYYY-MM-DD HH:MM:SS.ffffff'; verify() turns it
+# into iso()'s text itself (see there).
+_SQLITE_SQL = "SELECT " + _FIELDS.format(at="at") + " FROM events ORDER BY seq"
+# PostgreSQL: timestamptz to the microsecond; iso() writes its UTC wall time, the year in 4 digits
+# from 1000 on, so the database writes that text (column 3, without the final 'Z'). Outside years
+# 1000–9999 (and ±infinity) column 3 is NULL and column 13 holds the value, read as the Core path
+# reads it. If `at` is not timestamptz (it always is: migrations/0001), column 13 always.
+_PG_FAST = "at >= '1000-01-01 00:00:00+00' AND at < '10000-01-01 00:00:00+00'"
+_PG_SQL = ("SELECT " + _FIELDS.format(at="CASE WHEN " + _PG_FAST + " THEN to_char(at AT TIME ZONE 'UTC', "
+                                       "'YYYY-MM-DD\"T\"HH24:MI:SS.US') END")
+           + ", CASE WHEN " + _PG_FAST + " THEN NULL ELSE at END FROM events ORDER BY seq")
+_PG_SQL_PLAIN = "SELECT " + _FIELDS.format(at="NULL") + ", at FROM events ORDER BY seq"
+_PG_AT_IS_TIMESTAMPTZ = ("SELECT atttypid = 'timestamptz'::regtype FROM pg_attribute "
+                         "WHERE attrelid = 'events'::regclass AND attname = 'at' AND NOT attisdropped")
+
+
+class _Raw:
+    """The events in seq order, in batches, read on the driver's own cursor."""
+
+    def __init__(self, conn: Connection, batch: int):
+        self.conn, self.batch = conn, batch
+        dialect = conn.dialect
+        self.dialect = dialect
+        self.at_type = events.c.at.type.dialect_impl(dialect)
+        self.to_python = self.at_type.result_processor(dialect, None)
+        fairy = conn.connection
+        self.fairy = fairy
+        self.cursor = None
+        if dialect.name == "sqlite" and dialect.driver == "pysqlite":
+            self.sql, self.stored_text, self.read_ahead = _SQLITE_SQL, True, False
+            self.cursor = fairy.cursor()
+        elif dialect.name == "postgresql" and dialect.driver == "psycopg":
+            self.sql = _PG_SQL if self._pg_timestamptz() else _PG_SQL_PLAIN
+            self.stored_text, self.read_ahead = False, True
+            self.cursor = fairy.driver_connection.cursor(name="cadreflow_verify")
+            self.cursor.itersize = batch
+        else:
+            raise _NoRawPath(f"{dialect.name}+{dialect.driver}")
+
+    def _pg_timestamptz(self) -> bool:
+        cur = self.fairy.cursor()
+        try:
+            cur.execute(_PG_AT_IS_TIMESTAMPTZ)
+            row = cur.fetchone()
+        finally:
+            cur.close()
+        return bool(row and row[0])
+
+    def slow_at(self, stored) -> str:
+        """iso() of the stored value as the Core path reads it (SQLAlchemy's conversion), less the 'Z'."""
+        return iso(self.to_python(stored) if self.to_python is not None else stored)[:-1]
+
+    def read_rest(self, rows: list, bad_row) -> None:
+        """Convert `at` of bad_row and the rows after it as SQLAlchemy would (raising as it would)."""
+        if self.to_python is not None:
+            for i, r in enumerate(rows):
+                if r is bad_row:
+                    break
+            for r in rows[i:]:
+                self.to_python(r[3] if self.stored_text else r[13])
+
+    def batches(self):
+        cur, batch = self.cursor, self.batch
+        try:
+            cur.execute(self.sql)
+            if not (READ_AHEAD and self.read_ahead):
+                while True:
+                    rows = cur.fetchmany(batch)
+                    if not rows:
+                        return
+                    yield rows
+            # PostgreSQL: a thread fetches the next batch while this one is hashed (psycopg lets go of
+            # the GIL while the server works and the rows travel). At most two batches wait; the
+            # thread's errors are raised here. Not on SQLite: sqlite3 builds its rows holding the GIL,
+            # and a thread gained nothing there (bench/verify_speed.py).
+            ahead: queue.Queue = queue.Queue(maxsize=2)
+            stop = threading.Event()
+
+            def fetch() -> None:
+                try:
+                    while not stop.is_set():
+                        rows = cur.fetchmany(batch)
+                        ahead.put(rows)
+                        if not rows:
+                            return
+                except BaseException as e:  # noqa: BLE001 - handed to the reading thread
+                    ahead.put(e)
+
+            reader = threading.Thread(target=fetch, name="verify-read-ahead", daemon=True)
+            reader.start()
+            try:
+                while True:
+                    rows = ahead.get()
+                    if isinstance(rows, BaseException):
+                        raise rows
+                    if not rows:
+                        return
+                    yield rows
+            finally:
+                stop.set()                       # verify stopped early, or raised: end the thread
+                while reader.is_alive():
+                    try:
+                        ahead.get_nowait()       # a full queue must not hold it in put()
+                    except queue.Empty:
+                        pass
+                    reader.join(0.01)
+        except self.dialect.loaded_dbapi.Error as e:
+            if self.dialect.is_disconnect(e, self.fairy, cur):
+                self.conn.invalidate(e)
+            raise exc.DBAPIError.instance(self.sql, (), e, self.dialect.loaded_dbapi.Error,
+                                          dialect=self.dialect) from e
+
+    def close(self) -> None:
+        try:
+            self.cursor.close()
+        except Exception:  # noqa: BLE001 - a failed transaction's cursor; the caller's error matters
+            pass
+
+
+class _NoRawPath(Exception):
+    pass
+
+
+RAW = os.environ.get("CADREFLOW_FAST_VERIFY", "1") not in ("0", "false", "no", "off")
+READ_AHEAD = True           # bench/verify_speed.py turns it off to compare
+
+
 def verify(conn: Connection, batch: int = 5000) -> Verification:
-    head = conn.execute(select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)).first()
-    cols = (events.c.seq, events.c.prev_hash, events.c.case_id, events.c.at, events.c.actor_id,
-            events.c.actor, events.c.role, events.c.unit_id, events.c.kind, events.c.from_state,
-            events.c.to_state, events.c.payload, events.c.hash)
+    """Walk the whole log in seq order and name the first bad event. On SQLite (sqlite3) and
+    PostgreSQL (psycopg) the rows are read in one statement on the driver's cursor, in the caller's
+    transaction; any other driver goes through Core (`verify_core`): the same answers."""
+    if not RAW:
+        return verify_core(conn, batch)
+    try:
+        raw = _Raw(conn, batch)
+    except _NoRawPath:
+        return verify_core(conn, batch)
+    head = conn.execute(_HEAD).first()
+    head_seq = head.seq if head else 0
+    sha, fromiso, slow_at, stored_text = hashlib.sha256, dt.datetime.fromisoformat, raw.slow_at, raw.stored_text
     prev_hash, expected_seq, count = GENESIS, 1, 0
-    last = 0
-    while True:
-        rows = conn.execute(select(*cols).where(events.c.seq > last).order_by(events.c.seq).limit(batch)).all()
-        if not rows:
-            break
-        for r in rows:
-            seq = r[0]
-            if seq != expected_seq:
-                what = (f"event {expected_seq} is missing (deleted)" if seq > expected_seq
-                        else f"event {seq} is out of order")
-                return Verification(False, count, expected_seq, what, head.seq if head else 0)
-            if r[1] != prev_hash:
-                return Verification(False, count, seq, f"event {seq} does not follow event {seq - 1} "
-                                                       "(inserted, reordered or the previous one was changed)",
-                                    head.seq if head else 0)
-            h = event_hash(seq, r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11])
-            if h != r[12]:
-                return Verification(False, count, seq, f"event {seq} was changed after it was written",
-                                    head.seq if head else 0)
-            prev_hash, expected_seq, count, last = r[12], seq + 1, count + 1, seq
+    batches = raw.batches()
+    try:
+        for rows in batches:
+            for r in rows:
+                seq = r[0]
+                if seq != expected_seq:
+                    what = (f"event {expected_seq} is missing (deleted)" if seq > expected_seq
+                            else f"event {seq} is out of order")
+                    bad = Verification(False, count, expected_seq, what, head_seq)
+                    break
+                if r[1] != prev_hash:
+                    bad = Verification(False, count, seq, f"event {seq} does not follow event {seq - 1} "
+                                                          "(inserted, reordered or the previous one was changed)",
+                                       head_seq)
+                    break
+                # `at` as iso() writes it, less the final "Z" (added below).
+                at = r[3]
+                if stored_text:
+                    # SQLite's text 'YYYY-MM-DD HH:MM:SS.ffffff' is iso()'s with 'T' (and 'Z') when it has
+                    # exactly that shape, the year has 4 digits (iso() leaves years below 1000 unpadded)
+                    # and it is a real, naive time: fromisoformat, as SQLAlchemy reads it, takes it and
+                    # gives no zone (it refuses Feb 30 or 25:00 with the same error the Core path raises).
+                    # Anything else goes the Core path's way: SQLAlchemy's conversion, then iso().
+                    try:
+                        if len(at) == 26 and at[4:20:3] == "-- ::." and at[0] != "0" and fromiso(at).tzinfo is None:
+                            at = at.replace(" ", "T")
+                        else:
+                            at = slow_at(at)
+                    except TypeError:           # not text (a tampered row): len() of a number
+                        at = slow_at(at)
+                elif at is None:                # PostgreSQL, outside the years the database writes
+                    at = slow_at(r[13])
+                # event_hash(), inline: the same bytes
+                if sha((f"{seq}\n{r[1]}\n{r[2]}\n{at}Z\n{r[4]}\n{r[5]}\n{r[6]}\n{r[7]}\n{r[8]}\n{r[9]}\n"
+                        f"{r[10]}\n" + r[11]).encode("utf-8")).hexdigest() != r[12]:
+                    bad = Verification(False, count, seq, f"event {seq} was changed after it was written", head_seq)
+                    break
+                prev_hash, expected_seq, count = r[12], seq + 1, count + 1
+            else:
+                continue
+            # The Core path read a whole batch, converting every `at`, before looking at its rows:
+            # an unreadable time later in the batch raised before the bad event was named.
+            raw.read_rest(rows, r)
+            return bad
+    finally:
+        batches.close()         # ends the read-ahead thread before the cursor is closed
+        raw.close()
+    return _ending(head, count, prev_hash)
+
+
+def _ending(head, count: int, prev_hash: str) -> Verification:
     if head is None:
         return Verification(count == 0, count, None if count == 0 else 1,
                             None if count == 0 else "the chain head is missing", 0)
@@ -127,3 +303,30 @@ def verify(conn: Connection, batch: int = 5000) -> Verification:
         return Verification(False, count, head.seq, f"event {head.seq} does not match the chain head "
                             "(the event or the head was altered)", head.seq)
     return Verification(True, count, head_seq=head.seq)
+
+
+def verify_core(conn: Connection, batch: int = 5000) -> Verification:
+    """The same walk through SQLAlchemy Core, keyset batches: for drivers the raw path does not know."""
+    head = conn.execute(_HEAD).first()
+    head_seq = head.seq if head else 0
+    prev_hash, expected_seq, count = GENESIS, 1, 0
+    last = 0
+    while True:
+        rows = conn.execute(select(*_COLS).where(events.c.seq > last).order_by(events.c.seq).limit(batch)).all()
+        if not rows:
+            break
+        for r in rows:
+            seq = r[0]
+            if seq != expected_seq:
+                what = (f"event {expected_seq} is missing (deleted)" if seq > expected_seq
+                        else f"event {seq} is out of order")
+                return Verification(False, count, expected_seq, what, head_seq)
+            if r[1] != prev_hash:
+                return Verification(False, count, seq, f"event {seq} does not follow event {seq - 1} "
+                                                       "(inserted, reordered or the previous one was changed)",
+                                    head_seq)
+            h = event_hash(seq, r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11])
+            if h != r[12]:
+                return Verification(False, count, seq, f"event {seq} was changed after it was written", head_seq)
+            prev_hash, expected_seq, count, last = r[12], seq + 1, count + 1, seq
+    return _ending(head, count, prev_hash)
