@@ -350,3 +350,25 @@ def test_a_clock_in_vietnam_time_stores_the_right_instant_and_keeps_the_chain_in
     assert w.history(people.staff, cid)[0]["at"] == at                 # the same instant (02:00 UTC)
     v = w.verify()
     assert v.ok, v.problem
+
+
+def test_an_event_committed_while_the_chain_is_verified_is_not_taken_for_tampering(wf, people):
+    """The verifier reads the chain head, then the events: staff at work in between must not make
+    the record look altered (on PostgreSQL this needs one snapshot: REPEATABLE READ)."""
+    from sqlalchemy import event as sa_event
+    cid = wf.open_case(people.staff, "committee-personnel", "Kiện toàn").case["id"]
+    before = wf.verify(people.auditor).events
+    fired = []
+
+    def write_meanwhile(conn, cursor, statement, params, context, executemany):
+        if "chain_head" in statement and statement.lstrip().upper().startswith("SELECT") and not fired:
+            fired.append(True)
+            wf.record(people.staff, cid, CRITERIA)        # another connection, committed at once
+    sa_event.listen(wf.store.engine, "after_cursor_execute", write_meanwhile)
+    try:
+        v = wf.verify(people.auditor)
+    finally:
+        sa_event.remove(wf.store.engine, "after_cursor_execute", write_meanwhile)
+    assert fired and v.ok, v.problem
+    assert v.events == v.head_seq == before              # what was committed when it began
+    assert wf.verify(people.auditor).events == before + 1

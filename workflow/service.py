@@ -921,7 +921,7 @@ class Workflow:
 
     def verify(self, actor_id: int | None = None) -> audit.Verification:
         """Walk the whole chain. Auditors and administrators (and the CLI, with no actor)."""
-        with self.store.read() as c:
+        with self.store.read(snapshot=True) as c:
             if actor_id is not None:
                 user = self._user(c, actor_id)
                 if user.role not in ("auditor", "admin", "supervisor"):

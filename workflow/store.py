@@ -309,8 +309,14 @@ class Store:
                 yield conn
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
+    def read(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """A read-only unit of work. `snapshot`: every statement sees the same committed state (on
+        PostgreSQL REPEATABLE READ; a SQLite read transaction always does) — for readers that
+        compare several statements' answers, as the chain verification compares the head with the
+        events: under READ COMMITTED an event appended between the two looked like tampering."""
         with self.engine.connect() as conn:
+            if snapshot and not self.is_sqlite:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 yield conn
 
