@@ -394,14 +394,16 @@ def report(results: list[dict]) -> None:
         print()
         common.table(["N", "events", "verify() p50", "verify events/s", "raw read + hashlib events/s",
                       "verify / (raw read + hash)", "hashlib alone events/s", "verify / hashlib alone",
-                      "target ≥ 0.5"],
+                      "target ≥ 0.5 of hashlib alone", "reading's bound: hashlib alone / (raw read + hash)"],
                      [[f"{r['n']:,}", f"{r['verify']['events']:,}", f"{r['verify']['p50']:.2f} s",
                        f"{r['verify']['events'] / r['verify']['p50']:,.0f}",
                        f"{r['verify']['events'] / r['verify']['raw_read_and_hash']:,.0f}",
                        f"{r['verify']['raw_read_and_hash'] / r['verify']['p50']:.2f}",
                        f"{r['verify']['events'] / r['verify']['hash_only']:,.0f}",
                        f"{r['verify']['hash_only'] / r['verify']['p50']:.2f}",
-                       "met" if r['verify']['hash_only'] / r['verify']['p50'] >= 0.5 else "NOT met"] for r in rs])
+                       "met" if r['verify']['hash_only'] / r['verify']['p50'] >= 0.5 else "NOT met",
+                       f"{r['verify']['hash_only'] / r['verify']['raw_read_and_hash']:.2f}"] for r in rs])
+        print("\n(A verifier that reads the rows and hashes them in one thread cannot pass the reading's bound.)")
         big = [r for r in rs if r["n"] >= 10_000]
         if len(big) >= 2:
             a, b = big[0], big[-1]
