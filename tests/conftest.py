@@ -77,6 +77,10 @@ def store(request, tmp_path):
     else:
         s = _pg_store(request.getfixturevalue("pg_database"))
     yield s
+    if s.is_sqlite:
+        # whatever the test did to cases, the title index (FTS5) still matches the table
+        with s.write() as c:
+            c.exec_driver_sql("INSERT INTO cases_fts(cases_fts, rank) VALUES ('integrity-check', 1)")
     s.dispose()
 
 

@@ -29,7 +29,7 @@ from .records import (Tally, TallyResult, clean_announcement, plain_text, clean_
                       missing_fields, parse_tally, quorum)
 from .security import check_password, hash_password, new_token, password_problem, token_hash
 from .store import (Store, api_tokens, as_utc, blobs, cases, definition_versions, events, idempotency, records,
-                    units, users, utcnow)
+                    title_contains, units, users, utcnow)
 
 ROLES = ("staff", "supervisor", "auditor", "admin")
 OPEN, DONE, CANCELLED_STATUS = "open", "completed", "cancelled"
@@ -780,7 +780,7 @@ class Workflow:
         if awaiting:
             cond.append(cases.c.awaiting == awaiting)
         if text:
-            cond.append(cases.c.title.ilike(f"%{_like_escape(str(text)[:100])}%", escape="\\"))
+            cond.append(title_contains(c.dialect.name, str(text)[:100]))
         if overdue:
             cond += [cases.c.status == OPEN, cases.c.step_due < local_date(self.clock())]
         return cond
@@ -1396,10 +1396,6 @@ def _safe_filename(name: Any) -> str:
     base = re.split(r"[\\/]", str(name or ""))[-1]
     base = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "_", base).strip(" .")
     return base[:200] or "file"
-
-
-def _like_escape(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _day_start(d: dt.date) -> dt.datetime:

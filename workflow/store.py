@@ -15,7 +15,7 @@ from typing import Iterator
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer,
                         LargeBinary, MetaData, String, Table, Text, UniqueConstraint, create_engine, event, DDL,
-                        exc, text)
+                        exc, func, literal_column, select, table, text)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
@@ -84,7 +84,8 @@ cases = Table(
     # queue (up to 1,000) reads the index alone.
     Index("ix_cases_work_queue", "status", "awaiting", "step_started_at", "id", "unit_id", "definition_key",
           "definition_version", "state"),
-    # The title filter (ILIKE '%…%') through trigrams on PostgreSQL (pg_trgm); SQLite scans titles.
+    # The title filter (ILIKE '%…%') through trigrams on PostgreSQL (pg_trgm); on SQLite through the
+    # FTS5 trigram table cases_fts below (title_contains).
     Index("ix_cases_title_trgm", "title", postgresql_using="gin",
           postgresql_ops={"title": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
 )
@@ -93,13 +94,62 @@ cases = Table(
 event.listen(metadata, "before_create", DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 ONLY_ON = {"ix_cases_title_trgm": "postgresql"}
 
+# SQLite: the case titles in an external-content FTS5 table with the trigram tokenizer (Unicode case
+# folded, diacritics kept: 'NGUYỄN' finds 'Nguyễn', 'Nguyen' does not, as ILIKE on PostgreSQL), kept
+# in step with `cases` by triggers. A phrase query of 3+ characters is then a substring search
+# through an index; SQLite's own LIKE scans every title and folds only ASCII case.
+CASES_FTS = "cases_fts"
+CASES_FTS_DDL = (
+    "CREATE VIRTUAL TABLE cases_fts USING fts5(title, content='cases', content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER cases_fts_ai AFTER INSERT ON cases BEGIN "
+    "INSERT INTO cases_fts(rowid, title) VALUES (new.id, new.title); END",
+    "CREATE TRIGGER cases_fts_ad AFTER DELETE ON cases BEGIN "
+    "INSERT INTO cases_fts(cases_fts, rowid, title) VALUES ('delete', old.id, old.title); END",
+    "CREATE TRIGGER cases_fts_au AFTER UPDATE OF title ON cases BEGIN "
+    "INSERT INTO cases_fts(cases_fts, rowid, title) VALUES ('delete', old.id, old.title); "
+    "INSERT INTO cases_fts(rowid, title) VALUES (new.id, new.title); END",
+)
+# (A migration that rebuilds `cases` on SQLite — batch "move and copy" — drops these triggers with
+# the old table: it must create them again and 'rebuild' the index, as migration 0004 does.)
+for _sql in CASES_FTS_DDL:
+    event.listen(cases, "after_create", DDL(_sql).execute_if(dialect="sqlite"))
+# the FTS table and the shadow tables FTS5 keeps its index in: not in `metadata`, not Alembic's to compare
+_FTS_TABLES = {CASES_FTS} | {f"{CASES_FTS}_{s}" for s in ("data", "idx", "docsize", "config", "content")}
+TRIGRAM = 3                   # the trigram tokenizer indexes (and can search for) 3+ characters
+
 
 def schema_filter(dialect: str):
     """Alembic's include_object for a database of `dialect`: leaves out the objects only another
-    dialect has (Alembic does not read `ddl_if`)."""
+    dialect has (Alembic does not read `ddl_if`), and SQLite's FTS tables (made by DDL, not declared)."""
     def include(obj, name, type_, reflected, compare_to) -> bool:
+        if type_ == "table" and name in _FTS_TABLES:
+            return False
         return ONLY_ON.get(name, dialect) == dialect
     return include
+
+
+def casefold(s):
+    """The SQL function cf() on SQLite connections (NULL stays NULL)."""
+    return s.casefold() if isinstance(s, str) else s
+
+
+def title_contains(dialect: str, needle: str):
+    """The condition 'the case title contains `needle`' as PostgreSQL's ILIKE '%needle%' means it:
+    Unicode case ignored, diacritics significant, every character literal (% _ \\ " and FTS syntax
+    alike). PostgreSQL: ILIKE, served by the pg_trgm index. SQLite: an FTS5 trigram phrase (the
+    phrase's quotes doubled) for 3+ characters; shorter text, which trigrams cannot index, scans
+    the titles, case-folded in Python (SQLite's lower() and LIKE fold only ASCII)."""
+    if dialect != "sqlite":
+        return cases.c.title.ilike(f"%{like_escape(needle)}%", escape="\\")
+    if len(needle) >= TRIGRAM:
+        phrase = '"' + needle.replace('"', '""') + '"'
+        return cases.c.id.in_(select(literal_column("rowid")).select_from(table(CASES_FTS))
+                              .where(literal_column(CASES_FTS).op("MATCH")(phrase)))
+    return func.instr(func.cf(cases.c.title), casefold(needle)) > 0
+
+
+def like_escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # What steps recorded: forms, tallies, head decisions, announcements, documents, approvals.
@@ -293,6 +343,7 @@ class Store:
             cur.execute(f"PRAGMA synchronous={sync}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            dbapi_conn.create_function("cf", 1, casefold, deterministic=True)      # title_contains
             cur.close()
 
         @event.listens_for(self.engine, "begin")
