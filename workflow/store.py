@@ -110,7 +110,7 @@ CASES_FTS_DDL = (
     "INSERT INTO cases_fts(rowid, title) VALUES (new.id, new.title); END",
 )
 # (A migration that rebuilds `cases` on SQLite — batch "move and copy" — drops these triggers with
-# the old table: it must create them again and 'rebuild' the index, as migration 0004 does.)
+# the old table: it must create them again and 'rebuild' the index, as migration 0005 does.)
 for _sql in CASES_FTS_DDL:
     event.listen(cases, "after_create", DDL(_sql).execute_if(dialect="sqlite"))
 # the FTS table and the shadow tables FTS5 keeps its index in: not in `metadata`, not Alembic's to compare
