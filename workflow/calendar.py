@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 
 TZ_NAME = "Asia/Ho_Chi_Minh"
+_TZ = ZoneInfo(TZ_NAME)
 
 
 @lru_cache(maxsize=64)
@@ -41,5 +43,4 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
 
 
 def local_date(t: dt.datetime) -> dt.date:
-    from zoneinfo import ZoneInfo
-    return t.astimezone(ZoneInfo(TZ_NAME)).date()
+    return t.astimezone(_TZ).date()

@@ -105,9 +105,12 @@ class Prepared:
             self.readers = readers if any(readers) else None
 
     def params(self, given: Mapping[str, Any]):
-        p = {**self.constants, **given}
-        for name, proc in self.binders.items():
-            p[name] = proc(p[name])
+        p = {**self.constants, **given} if self.constants else given
+        if self.binders:
+            if p is given:
+                p = dict(given)
+            for name, proc in self.binders.items():
+                p[name] = proc(p[name])
         if self.positional:
             return tuple([p[n] for n in self.order])
         return {n: p[n] for n in self.names}
@@ -118,6 +121,7 @@ class _Unsupported(Exception):
 
 
 _CACHE: dict[tuple, Prepared | None] = {}
+_NO_PARAMS: Mapping[str, Any] = {}
 
 
 def _prepared(stmt: ClauseElement, dialect, keys: tuple[str, ...]) -> Prepared | None:
@@ -137,14 +141,16 @@ def _prepared(stmt: ClauseElement, dialect, keys: tuple[str, ...]) -> Prepared |
 def run(conn: Connection, stmt: ClauseElement, params: Mapping[str, Any] | None = None):
     """Execute `stmt` in `conn`'s transaction; the result answers first/one/all/scalar_one/rowcount
     and iteration, with rows that have attributes and `_mapping`, as Core's do."""
-    params = params or {}
+    if params is None:
+        params = _NO_PARAMS
     dialect = conn.dialect
-    p = _prepared(stmt, dialect, tuple(sorted(params))) if ENABLED else None
+    # keyed by the names in the caller's order: a call site always passes them in one order
+    p = _prepared(stmt, dialect, tuple(params)) if ENABLED else None
     if p is None:
         return conn.execute(stmt, params)
     args = p.params(params)
     fairy = conn.connection           # the pooled DBAPI connection, inside conn's transaction
-    cursor = fairy.cursor()
+    cursor = fairy.dbapi_connection.cursor()
     try:
         try:
             cursor.execute(p.sql, args)

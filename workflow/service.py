@@ -185,7 +185,11 @@ class _Change:
 
 # The statements of the write pipeline, built once: building a Core statement on every call
 # costs more CPU than executing it (bench/transitions.py).
-_USER_BY_ID = (select(users, units.c.path, units.c.name.label("unit_name"))
+# What a User is made of, nothing more: every action and every page reads it (sign-in times and
+# the lockout counters are the sign-in's own business).
+_USER_BY_ID = (select(users.c.id, users.c.username, users.c.display_name, users.c.role, users.c.unit_id,
+                      users.c.active, users.c.locale, users.c.password_hash, units.c.path,
+                      units.c.name.label("unit_name"))
                .join(units, units.c.id == users.c.unit_id).where(users.c.id == bindparam("user_id")))
 _CASE_BY_ID = (select(cases, units.c.path.label("unit_path"), units.c.name.label("unit_name"))
                .join(units, units.c.id == cases.c.unit_id).where(cases.c.id == bindparam("case_id")))
@@ -223,7 +227,7 @@ def _supersede(case_id: int, steps, kinds) -> tuple:
     params = {"b_case": case_id, **{f"b_step{i}": s for i, s in enumerate(steps)},
               **{f"b_kind{i}": k for i, k in enumerate(kinds)}}
     return _supersede_stmt(len(steps), len(kinds)), params
-_INSERT_RECORD = records.insert()
+_INSERT_RECORD = records.insert().inline()      # the id is not needed: no RETURNING on PostgreSQL
 _REPLAY = select(idempotency.c.request, idempotency.c.response).where(
     idempotency.c.user_id == bindparam("user_id"), idempotency.c.key == bindparam("key"))
 _INSERT_KEY = idempotency.insert()
@@ -351,11 +355,12 @@ class Workflow:
             if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 200:
                 raise Validation("an idempotency key is 1 to 200 characters",
                                  fields={"idempotency_key": "1 to 200 characters"})
-        fp = _fingerprint(action, case_id, params)
+        keyed = bool(idempotency_key) and actor_id is not None
+        fp = _fingerprint(action, case_id, params) if keyed else None
         try:
             with self.store.write() as c:
                 loaded = None       # (user, case row) read here are handed to the body, not read again
-                if idempotency_key and actor_id is not None:
+                if keyed:
                     # a deactivated user gets no replay either, nor one for a case out of their scope now
                     user, row = (self._user_and_case(c, actor_id, case_id) if case_id is not None
                                  else (self._user(c, actor_id), None))
@@ -364,14 +369,14 @@ class Workflow:
                         return done
                     loaded = (user, row)
                 result = body(c, loaded)
-                if idempotency_key and actor_id is not None:
+                if keyed:
                     fastsql.run(c, _INSERT_KEY, {"user_id": actor_id, "key": idempotency_key, "request": fp,
                                             "response": result.to_dict(), "created_at": self.clock()})
                 return result
         except (IntegrityError, VersionConflict):
             # Two submits with one key raced and the other committed first (its key row collided with
             # ours, or its change moved the case version under us): answer with its result.
-            if idempotency_key and actor_id is not None:
+            if keyed:
                 with self.store.read() as c:
                     done = self._replay(c, actor_id, idempotency_key, fp)
                 if done is not None:

@@ -6,6 +6,7 @@ upgrade. PostgreSQL through a `postgresql+psycopg://` URL. The schema is created
 (`flask --app wsgi init-db`); `metadata.create_all` is used only for throw-away databases."""
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import os
 import time
@@ -248,6 +249,7 @@ api_tokens = Table(
 )
 
 GENESIS = "0" * 64
+_WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar("cadreflow_writing", default=False)
 _BEGIN_WRITE, _BEGIN_READ = text("BEGIN IMMEDIATE"), text("BEGIN")     # SQLite: we begin ourselves
 
 
@@ -356,14 +358,20 @@ class Store:
         @event.listens_for(self.engine, "begin")
         def _begin(conn):
             # on the driver's cursor: through Core this statement alone cost ~60 µs per transaction
-            fastsql.run(conn, _BEGIN_WRITE if conn.get_execution_options().get("cadreflow_write") else _BEGIN_READ)
+            fastsql.run(conn, _BEGIN_WRITE if _WRITING.get() else _BEGIN_READ)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One transaction that will write: committed on success, rolled back on any error."""
         with self.engine.connect() as conn:
-            conn = conn.execution_options(cadreflow_write=True)
-            with conn.begin():
+            # tells the begin listener to take SQLite's write lock now (a branched connection with
+            # an execution option said the same for ~8 µs more per transaction)
+            token = _WRITING.set(True)
+            try:
+                tx = conn.begin()
+            finally:
+                _WRITING.reset(token)
+            with tx:
                 yield conn
 
     @contextmanager
