@@ -196,3 +196,45 @@ def test_the_user_and_the_case_read_together_answer_as_the_two_reads_did(seeded)
                     except Exception as e:  # noqa: BLE001 - the error itself is what is compared
                         return (type(e).__name__, str(e))
                 assert outcome(Workflow._user_and_case) == outcome(_two_reads), (u, k)
+
+
+# ---- the live records and the kept cursor --------------------------------------------------------
+
+def _plan(store: Store, stmt, params: dict) -> str:
+    """The plan the database picks for `stmt` as the write path sends it (its own SQL text)."""
+    p = fastsql._prepared(stmt, store.engine.dialect, tuple(params))
+    with store.read() as c:
+        cur = c.connection.dbapi_connection.cursor()
+        try:
+            if store.is_sqlite:
+                cur.execute("EXPLAIN QUERY PLAN " + p.sql, p.params(params))
+                return " ".join(str(r[-1]) for r in cur.fetchall())
+            cur.execute("SET LOCAL enable_seqscan = off")     # a tiny table would be scanned anyway
+            cur.execute("EXPLAIN " + p.sql, p.params(params))
+            return " ".join(r[0] for r in cur.fetchall())
+        finally:
+            cur.close()
+
+
+def test_the_step_records_are_read_and_set_aside_through_the_live_records_index(store):
+    # A partial index serves a query only when the query names its condition (on SQLite, word for
+    # word): were the condition written another way, every action would walk every version a case
+    # ever saved, and nothing else would show it.
+    stmt, params = _supersede(1, ["criteria"], ["form"])
+    assert "ix_records_live" in _plan(store, _RECORDS_OF_CASE, {"case_id": 1})
+    assert "ix_records_live" in _plan(store, stmt, params)
+
+
+def test_a_connection_the_pool_replaced_gets_a_cursor_of_its_own(store):
+    some = select(records.c.id).where(records.c.case_id == bindparam("case_id"))
+    with store.read() as c:
+        assert fastsql.run(c, some, {"case_id": 1}).all() == []
+        first = c.connection.info[fastsql._CURSOR]
+    for _ in range(2):        # every pooled connection dropped, as after a lost server
+        conn = store.engine.connect()
+        conn.invalidate()
+        conn.close()
+    with store.read() as c:
+        assert fastsql.run(c, some, {"case_id": 1}).all() == []
+        kept = c.connection.info[fastsql._CURSOR]
+        assert kept[0] is c.connection.dbapi_connection and kept[0] is not first[0]
