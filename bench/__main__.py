@@ -2,9 +2,10 @@
 
     python -m bench [--quick] [--no-pg]        (make bench)
 
-Each part also runs alone: python -m bench.transitions | bench.peer | bench.scale | bench.machine_cost.
-The full figures of a run are also written to bench/out/last-run.json (not committed).
-The web-under-load benchmark (bench/web_load.py: gunicorn + wrk) is separate and not run here.
+Each part also runs alone: python -m bench.transitions | bench.peer | bench.scale | bench.machine_cost |
+bench.web_load (gunicorn + wrk, run last here) | bench.verify_speed (not run here: the chain verifier's
+paths against each other on one database). The full figures of a run are also written to
+bench/out/last-run.json (not committed).
 """
 from __future__ import annotations
 
@@ -43,7 +44,9 @@ def main() -> None:
     for r in out["transitions"]:
         target = f" (target ≥ {r['target']}: {'met' if r['ratio'] >= r['target'] else 'NOT met'})" if r["target"] else ""
         lines.append(f"durable transitions, {common.label(r['kind'])}: {r['engine']:.0f} ops/s, "
-                     f"ceiling {r['raw']:.0f} ops/s, ratio {r['ratio']:.2f}{target}")
+                     f"ceiling {r['raw']:.0f} ops/s, ratio {r['ratio']:.2f}{target}; against the engine's own "
+                     f"statements by hand {r['same']:.0f} ops/s, ratio {r['same_ratio']:.2f} (bound for any "
+                     f"engine sending them: {r['same_bound']:.2f})")
     for r in out["peer"]:
         lines.append(f"seven-step instances, {common.label(r['kind'])}: cadreflow {r['cadreflow']:.1f}/s, "
                      f"SpiffWorkflow {r['spiff']:.1f}/s, ratio {r['ratio']:.2f} (target ≥ {peer.TARGET:g}: "
