@@ -11,10 +11,12 @@ import hashlib
 import json
 import mimetypes
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import and_, bindparam, func, literal, literal_column, or_, select, tuple_, union_all, update
+from sqlalchemy import Integer, String, and_, bindparam, column, func, literal, literal_column, or_, select, text, tuple_, union_all, update, values
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -28,8 +30,8 @@ from .machine import machine_for, return_trigger
 from .records import (Tally, TallyResult, clean_announcement, plain_text, clean_form, evaluate, false_required_booleans,
                       missing_fields, parse_tally, quorum)
 from .security import check_password, hash_password, new_token, password_problem, token_hash
-from .store import (TRIGRAM, Store, api_tokens, as_utc, blobs, cases, definition_versions, events, fts_cases, fts_rowid,
-                    idempotency, records, title_contains, title_glob, units, users, utcnow)
+from .store import (CASES_FTS_VOCAB, TRIGRAM, Store, api_tokens, as_utc, blobs, cases, definition_versions, events, fts_cases, fts_fold, fts_rowid,
+                    idempotency, records, title_contains, title_glob, title_like, units, users, utcnow)
 
 ROLES = ("staff", "supervisor", "auditor", "admin")
 OPEN, DONE, CANCELLED_STATUS = "open", "completed", "cancelled"
@@ -185,9 +187,43 @@ TITLE_WALK_MIN = 2000
 TITLE_WALK_SPAN = 4
 
 
+# A needle is looked up by its rarest trigram alone when that trigram is in at most TITLE_SAMPLE_RARE
+# of the sampled titles and at most TITLE_CANDIDATES titles in all (each candidate is then checked).
+# A second trigram joins it when in at most TITLE_SAMPLE_NARROWS of the sampled titles.
+TITLE_SAMPLE, TITLE_SAMPLE_SECONDS, TITLE_SAMPLE_RARE, TITLE_SAMPLE_NARROWS = 2000, 600.0, 0.02, 0.1
+TITLE_CANDIDATES = 4 * COUNT_WINDOW
+
+
 def _title_walk_rows(needed: int, cap: int, last_id: int | None) -> int:
     per_match = (last_id or 0) / (cap + 1)          # ids count the cases up to the cap + 1-th match
     return max(TITLE_WALK_MIN, int(TITLE_WALK_SPAN * needed * per_match) + 1)
+
+
+def _at_steps(dialect: str, steps: list[tuple[str, int, str]]):
+    """The condition 'the case is at one of these (procedure, version, step)s'. On PostgreSQL a
+    join with the list written out as VALUES: as a list of row values it became an OR of 44
+    (key, state) pairs, whose matches the planner put at 1/7 of the truth (it multiplies the two
+    columns' frequencies) — so it counted a long queue through 45 bitmaps, not in an index it
+    can stop early in — and took 1–2 ms to plan. The join it estimates right. Written out, not
+    bound: a generic plan (psycopg prepares a statement run 5 times) sees bound arrays as 10 rows,
+    and sorted the whole queue again."""
+    row = tuple_(cases.c.definition_key, cases.c.definition_version, cases.c.state)
+    if dialect != "postgresql" or not all(_SLUG.match(k) and _SLUG.match(s) for k, _, s in steps):
+        return row.in_(steps)           # (keys are slugs, definitions/schema.json: nothing to quote)
+    return row.in_(_steps_listed(tuple(steps)))
+
+
+_SLUG = re.compile(r"[a-z][a-z0-9_-]*\Z")
+
+
+@functools.lru_cache(maxsize=32)
+def _steps_listed(steps: tuple) -> Any:
+    """SELECT k, v, s FROM (VALUES …) AS mine(k, v, s), rendered once: built and compiled on every
+    call, 44 literal rows cost ~5 ms of Python (no statement cache hit for literal values)."""
+    listed = values(column("k", String), column("v", Integer), column("s", String), name="mine").data(list(steps))
+    sql = select(listed.c.k, listed.c.v, listed.c.s).compile(dialect=postgresql.dialect(),
+                                                              compile_kwargs={"literal_binds": True})
+    return text(str(sql)).columns(column("k", String), column("v", Integer), column("s", String))
 
 
 @dataclass
@@ -292,6 +328,7 @@ class Workflow:
         # SQLite keeps no UTC offset: whatever zone the clock speaks, the record stores UTC
         self.clock = lambda: as_utc(clock())
         self.max_upload = max_upload
+        self._title_sample: tuple | None = None     # (when, trigram counts, titles): _trigram_sample
         self._pins_ok: set[tuple[str, int, str]] = set()
 
     # ---- people and places ------------------------------------------------------------------
@@ -885,8 +922,17 @@ class Workflow:
             return self._page_rows(c, select(cases.c.id).where(*cond, match).order_by(*_NEWEST).limit(per_page)
                                    .offset(offset)), cap, False
         # SQLite: the ids alone, in the FTS index's order, handed over as one text (1,001 rows through
-        # the driver cost more than finding them); no case row is read unless `cond` needs one
-        src, match = fts_cases(needle)
+        # the driver cost more than finding them); no case row is read unless a condition needs one.
+        # A needle with a rare trigram (a person's name: 'n A' is in 0.6 % of titles, where each of
+        # 'ngu', 'văn', ' an' … is in 5–20 %) is looked up by that trigram alone, each candidate
+        # checked with the GLOB: the phrase query steps through every one of its trigrams' lists.
+        check = and_(cases.c.title.like(title_like(needle), escape="\\"), cases.c.title.op("GLOB")(title_glob(needle)))
+        rare = self._rare_trigrams(c, needle)
+        if rare == []:
+            return [], 0, True          # a trigram of it is in no title
+        src, match = fts_cases(rare or needle)
+        if rare:
+            cond = [*cond, check]
         m = (select(cases.c.id.label("id")).select_from(src).where(match, *cond) if cond else
              select(fts_rowid().label("id")).where(match)).limit(cap + 1).subquery()
         n, last, found = c.execute(select(func.count(), func.max(m.c.id), func.group_concat(m.c.id))).one()
@@ -897,12 +943,54 @@ class Workflow:
         oldest = select(cases.c.updated_at).where(*cond).order_by(*_NEWEST).limit(1) \
             .offset(_title_walk_rows(offset + per_page, cap, last) - 1).scalar_subquery()  # NULL: fewer cases
         rows = self._page_rows(c, select(cases.c.id).where(
-            *cond, cases.c.updated_at >= func.coalesce(oldest, literal_column("''")),
-            cases.c.title.op("GLOB")(title_glob(needle))).order_by(*_NEWEST).limit(per_page).offset(offset))
+            *cond, cases.c.updated_at >= func.coalesce(oldest, literal_column("''")), check)
+            .order_by(*_NEWEST).limit(per_page).offset(offset))
         if len(rows) < per_page:        # more than cap match, so a page is full: the walk stopped short
             rows = self._page_rows(c, select(cases.c.id).select_from(src).where(match, *cond).order_by(*_NEWEST)
                                    .limit(per_page).offset(offset))
         return rows, cap, False
+
+    def _rare_trigrams(self, c: Connection, needle: str) -> list[str] | None:
+        """Pieces of `needle` (3 characters: one trigram each, at most 2) found in few enough
+        titles to look the needle up by them alone, each candidate then checked; [] when one of its
+        trigrams is in no title; None to use the whole phrase. Which trigrams are rarest is guessed
+        from the titles of the cases updated last (`_trigram_sample`); how rare the rarest is, is
+        read from the index (fts5vocab: one term's document count costs in proportion to it, so
+        only a trigram the sample calls rare is asked)."""
+        folded = fts_fold(needle)
+        grams: dict[str, str] = {}
+        for i in range(len(needle) - TRIGRAM + 1):
+            grams.setdefault(folded[i:i + TRIGRAM], needle[i:i + TRIGRAM])
+        if len(grams) < 2:
+            return None
+        seen, size = self._trigram_sample(c)
+        rare = sorted(grams, key=lambda g: seen.get(g, 0))[:2]
+        if seen.get(rare[0], 0) > TITLE_SAMPLE_RARE * size:
+            return None
+        docs = c.exec_driver_sql(f"SELECT doc FROM temp.{CASES_FTS_VOCAB} WHERE term = ?", (rare[0],)).scalar()
+        if not docs:
+            return []
+        if docs > TITLE_CANDIDATES:
+            return None
+        # a second trigram, if not common, narrows the candidates in the index (each costs a lookup)
+        return [grams[g] for g in rare if g == rare[0] or seen.get(g, 0) <= TITLE_SAMPLE_NARROWS * size]
+
+    def _trigram_sample(self, c: Connection) -> tuple[dict, int]:
+        """How many of the titles of the TITLE_SAMPLE cases updated last hold each trigram (folded
+        as the FTS index folds), kept TITLE_SAMPLE_SECONDS: a guess at which trigram of a needle is
+        rarest, nothing more (the answer never depends on it, only the way to it)."""
+        now = time.monotonic()
+        cached = self._title_sample
+        if cached is not None and now - cached[0] < TITLE_SAMPLE_SECONDS:
+            return cached[1], cached[2]
+        seen: dict[str, int] = {}
+        titles = c.execute(select(cases.c.title).order_by(*_NEWEST).limit(TITLE_SAMPLE)).scalars().all()
+        for t in titles:
+            t = fts_fold(t)
+            for g in {t[i:i + TRIGRAM] for i in range(len(t) - TRIGRAM + 1)}:
+                seen[g] = seen.get(g, 0) + 1
+        self._title_sample = (now, seen, len(titles))
+        return seen, len(titles)
 
     def work_queue(self, actor_id: int, *, limit: int = 50) -> Page:
         """The open cases waiting for this user's action, oldest step first: the first `limit` of
@@ -914,8 +1002,7 @@ class Workflow:
             user = self._user(c, actor_id)
             base = [*self._case_scope(c, user), cases.c.status == OPEN]
             mine = self._states_for_role(user.role) if user.role in ("staff", "supervisor") else []
-            at_my_step = [cases.c.awaiting.is_(None),
-                          tuple_(cases.c.definition_key, cases.c.definition_version, cases.c.state).in_(mine)]
+            at_my_step = [cases.c.awaiting.is_(None), _at_steps(c.dialect.name, mine)] if mine else []
             order = (cases.c.step_started_at, cases.c.id)
             # One SELECT per way a case can wait (each reads its own index), not one OR across them,
             # each with the order its index has. Cases at my step await nothing: their part is
