@@ -194,8 +194,9 @@ def _fts_fold_table() -> dict[int, int]:
     if _fold_table is None:
         with _fold_lock:
             if _fold_table is None:
+                # (U+FFFE and U+FFFF: SQLite reads them as U+FFFD, in the index and in GLOB alike)
                 probe = [c for c in range(_FOLD_PROBE_END) if not 0xD800 <= c < 0xE000
-                         and (chr(c).lower() != chr(c) or chr(c).casefold() != chr(c))]
+                         and (chr(c).lower() != chr(c) or chr(c).casefold() != chr(c))] + [0xFFFE, 0xFFFF]
                 db = sqlite3.connect(":memory:")
                 try:
                     db.execute("CREATE VIRTUAL TABLE f USING fts5(t, tokenize='trigram')")
