@@ -276,6 +276,8 @@ STRATEGIES = {
     "walk": {"COUNT_WINDOW": 2},
     # ... and the walk's bound too short: the index after all
     "fallback": {"COUNT_WINDOW": 2, "TITLE_WALK_MIN": 1, "TITLE_WALK_SPAN": 0},
+    # all the matches counted, too many to hand their ids back: gathered in the index again, sorted
+    "gather": {"TITLE_IDS_MAX": 0},
 }
 
 

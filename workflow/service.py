@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import Integer, String, and_, bindparam, column, func, literal, literal_column, or_, select, text, tuple_, union_all, update, values
+from sqlalchemy import (Integer, String, and_, bindparam, column, func, literal, literal_column, or_, select, text, tuple_,
+                        union_all, update, values)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
@@ -30,8 +31,9 @@ from .machine import machine_for, return_trigger
 from .records import (Tally, TallyResult, clean_announcement, plain_text, clean_form, evaluate, false_required_booleans,
                       missing_fields, parse_tally, quorum)
 from .security import check_password, hash_password, new_token, password_problem, token_hash
-from .store import (CASES_FTS_VOCAB, TRIGRAM, Store, api_tokens, as_utc, blobs, cases, definition_versions, events, fts_cases, fts_fold, fts_rowid,
-                    idempotency, records, title_contains, title_glob, title_like, units, users, utcnow)
+from .store import (CASES_FTS_VOCAB, TRIGRAM, Store, api_tokens, as_utc, blobs, cases, definition_versions, events,
+                    fts_cases, fts_fold, fts_rowid, idempotency, records, title_contains, title_glob, title_like, units,
+                    users, utcnow)
 
 ROLES = ("staff", "supervisor", "auditor", "admin")
 OPEN, DONE, CANCELLED_STATUS = "open", "completed", "cancelled"
@@ -192,6 +194,7 @@ TITLE_WALK_SPAN = 4
 # A second trigram joins it when in at most TITLE_SAMPLE_NARROWS of the sampled titles.
 TITLE_SAMPLE, TITLE_SAMPLE_SECONDS, TITLE_SAMPLE_RARE, TITLE_SAMPLE_NARROWS = 2000, 600.0, 0.02, 0.1
 TITLE_CANDIDATES = 4 * COUNT_WINDOW
+TITLE_IDS_MAX = 2 * COUNT_WINDOW      # the ids of all the matches, handed back as parameters, at most
 
 
 def _title_walk_rows(needed: int, cap: int, last_id: int | None) -> int:
@@ -890,8 +893,8 @@ class Workflow:
         # see their own snapshot, so the value the page was read with is bound
         at = (select(cases.c.updated_at).where(cases.c.id == first.id).scalar_subquery() if c.dialect.name == "sqlite"
               else literal(first.updated_at, cases.c.updated_at.type))
-        n = offset + _count(c, select(literal(1)).select_from(cases).where(*cond, tuple_(cases.c.updated_at, cases.c.id)
-                                                         <= tuple_(at, first.id)), cap - offset + 1)
+        after = tuple_(cases.c.updated_at, cases.c.id) <= tuple_(at, first.id)
+        n = offset + _count(c, select(literal(1)).select_from(cases).where(*cond, after), cap - offset + 1)
         return (rows, n, True) if n <= cap else (rows, cap, False)
 
     def _title_page(self, c: Connection, cond: list, needle: str, offset: int, per_page: int,
@@ -937,9 +940,13 @@ class Workflow:
              select(fts_rowid().label("id")).where(match)).limit(cap + 1).subquery()
         n, last, found = c.execute(select(func.count(), func.max(m.c.id), func.group_concat(m.c.id))).one()
         if n <= cap:
-            ids = [int(i) for i in found.split(",")] if n > offset else []
-            return self._page_rows(c, select(cases.c.id).where(cases.c.id.in_(ids)).order_by(*_NEWEST)
-                                   .limit(per_page).offset(offset) if ids else []), n, True
+            if n <= offset:
+                return [], n, True
+            if n > TITLE_IDS_MAX:       # a deep page of many: not thousands of ids as parameters
+                return self._page_rows(c, select(cases.c.id).select_from(src).where(match, *cond)
+                                       .order_by(*_NEWEST).limit(per_page).offset(offset)), n, True
+            return self._page_rows(c, select(cases.c.id).where(cases.c.id.in_([int(i) for i in found.split(",")]))
+                                   .order_by(*_NEWEST).limit(per_page).offset(offset)), n, True
         oldest = select(cases.c.updated_at).where(*cond).order_by(*_NEWEST).limit(1) \
             .offset(_title_walk_rows(offset + per_page, cap, last) - 1).scalar_subquery()  # NULL: fewer cases
         rows = self._page_rows(c, select(cases.c.id).where(
@@ -1028,8 +1035,7 @@ class Workflow:
                 return Page(items, len(items), 1, limit)
             cap = max(COUNT_WINDOW, limit + 1)
             # counted in no order: ordered, PostgreSQL sorted every waiting case before counting 1,001
-            total = sum(c.execute(select(func.count()).select_from(
-                select(literal(1)).select_from(cases).where(*cond).limit(cap + 1).subquery())).scalar_one() for cond, _ in parts)
+            total = sum(_count(c, select(literal(1)).select_from(cases).where(*cond), cap + 1) for cond, _ in parts)
             return Page(items, min(total, cap), 1, limit, total <= cap)
 
     def _states_for_role(self, role: str) -> list[tuple[str, int, str]]:
