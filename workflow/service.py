@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from sqlalchemy import (Integer, String, and_, bindparam, column, func, literal, literal_column, or_, select, text, tuple_,
-                        union_all, update, values)
+                        true, union_all, update, values)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
@@ -914,14 +914,17 @@ class Workflow:
         stops at cap + 1 matches; PostgreSQL's reads the trigram index once."""
         if c.dialect.name != "sqlite" or len(needle) < TRIGRAM:
             match = title_contains(c.dialect.name, needle)
-            matches = select(cases.c.id, cases.c.updated_at).where(*cond, match)
-            m = matches.limit(cap + 1).subquery()
-            got = c.execute(select(m.c.id, func.count().over().label("n"))
-                            .order_by(m.c.updated_at.desc(), m.c.id.desc()).limit(per_page).offset(offset)).all()
-            # none, or past the last page: then count them
-            n = got[0].n if got else _count(c, matches, cap + 1) if offset else 0
+            m = select(cases.c.id, cases.c.updated_at).where(*cond, match).limit(cap + 1).cte("m") \
+                .prefix_with("MATERIALIZED", dialect="postgresql")
+            page = select(m.c.id, m.c.updated_at).order_by(m.c.updated_at.desc(), m.c.id.desc()) \
+                .limit(per_page).offset(offset).subquery()
+            # how many, and the page's ids (one row with no id when the page is empty)
+            got = c.execute(select(select(func.count()).select_from(m).scalar_subquery().label("n"), page.c.id)
+                            .select_from(select(literal_column("1").label("one")).subquery().outerjoin(page, true()))
+                            .order_by(page.c.updated_at.desc(), page.c.id.desc())).all()
+            n = got[0].n
             if n <= cap:
-                return self._page_rows(c, [r.id for r in got]), n, True
+                return self._page_rows(c, [r.id for r in got if r.id is not None]), n, True
             return self._page_rows(c, select(cases.c.id).where(*cond, match).order_by(*_NEWEST).limit(per_page)
                                    .offset(offset)), cap, False
         # SQLite: the ids alone, in the FTS index's order, handed over as one text (1,001 rows through
