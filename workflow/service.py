@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import (Integer, String, and_, bindparam, column, func, literal, literal_column, or_, select, text, tuple_,
-                        true, union_all, update, values)
+from sqlalchemy import (Integer, String, and_, bindparam, column, func, literal, literal_column, or_, select, text,
+                        true, tuple_, union_all, update, values)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
@@ -31,9 +31,9 @@ from .machine import machine_for, return_trigger
 from .records import (Tally, TallyResult, clean_announcement, plain_text, clean_form, evaluate, false_required_booleans,
                       missing_fields, parse_tally, quorum)
 from .security import check_password, hash_password, new_token, password_problem, token_hash
-from .store import (CASES_FTS_VOCAB, TRIGRAM, Store, api_tokens, as_utc, blobs, cases, definition_versions, events,
-                    fts_cases, fts_fold, fts_rowid, idempotency, records, title_contains, title_glob, title_like, units,
-                    users, utcnow)
+from .store import (TRIGRAM, Store, api_tokens, as_utc, blobs, cases, definition_versions, events, fts_cases, fts_fold,
+                    fts_rowid, fts_term_docs, idempotency, records, title_contains, title_glob, title_like, units, users,
+                    utcnow)
 
 ROLES = ("staff", "supervisor", "auditor", "admin")
 OPEN, DONE, CANCELLED_STATUS = "open", "completed", "cancelled"
@@ -977,7 +977,7 @@ class Workflow:
         rare = sorted(grams, key=lambda g: seen.get(g, 0))[:2]
         if seen.get(rare[0], 0) > TITLE_SAMPLE_RARE * size:
             return None
-        docs = c.exec_driver_sql(f"SELECT doc FROM temp.{CASES_FTS_VOCAB} WHERE term = ?", (rare[0],)).scalar()
+        docs = fts_term_docs(c, rare[0])
         if not docs:
             return []
         if docs > TITLE_CANDIDATES:

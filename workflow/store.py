@@ -113,8 +113,8 @@ CASES_FTS_DDL = (
     "INSERT INTO cases_fts(cases_fts, rowid, title) VALUES ('delete', old.id, old.title); "
     "INSERT INTO cases_fts(rowid, title) VALUES (new.id, new.title); END",
 )
-# Each connection's view of the index's terms (fts5vocab, in the temp schema: nothing stored), which
-# the title search asks how many titles hold one trigram (Workflow._rare_trigram).
+# A connection's view of the index's terms (fts5vocab, in the connection's temp schema: nothing
+# stored), which the title search asks how many titles hold one trigram (fts_term_docs).
 CASES_FTS_VOCAB = "cases_fts_vocab"
 # (A migration that rebuilds `cases` on SQLite — batch "move and copy" — drops these triggers with
 # the old table: it must create them again and 'rebuild' the index, as migration 0005 does.)
@@ -156,6 +156,17 @@ def title_contains(dialect: str, needle: str):
 
 # The FTS table as a FROM item, to drive a query from the index (`rowid` is the case id).
 _FTS = table(CASES_FTS, column("rowid"))
+
+
+def fts_term_docs(c: Connection, term: str) -> int:
+    """How many titles hold `term` (a folded trigram), read from the FTS index: in proportion to
+    that number (the term's list of documents is walked), so cheap for a rare one only."""
+    info = c.connection.info                  # the pooled connection's: the temp table lives as long
+    if not info.get(CASES_FTS_VOCAB):
+        c.exec_driver_sql(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{CASES_FTS_VOCAB} "
+                          f"USING fts5vocab(main, {CASES_FTS}, row)")
+        info[CASES_FTS_VOCAB] = True
+    return c.exec_driver_sql(f"SELECT doc FROM temp.{CASES_FTS_VOCAB} WHERE term = ?", (term,)).scalar() or 0
 
 
 def fts_phrase(needle: str) -> str:
@@ -462,8 +473,6 @@ class Store:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             dbapi_conn.create_function("cf", 1, casefold, deterministic=True)      # title_contains
-            cur.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{CASES_FTS_VOCAB} "
-                        f"USING fts5vocab(main, {CASES_FTS}, row)")
             cur.close()
 
         @event.listens_for(self.engine, "begin")
