@@ -278,6 +278,10 @@ STRATEGIES = {
     "fallback": {"COUNT_WINDOW": 2, "TITLE_WALK_MIN": 1, "TITLE_WALK_SPAN": 0},
     # all the matches counted, too many to hand their ids back: gathered in the index again, sorted
     "gather": {"TITLE_IDS_MAX": 0},
+    # PostgreSQL (and SQLite under 3 characters): guessed common, so counted first; then gathered
+    # when the guess was wrong, or the page walked in date order when it was right
+    "counted first": {"TITLE_COMMON": -1.0},
+    "counted first, many": {"TITLE_COMMON": -1.0, "COUNT_WINDOW": 2},
 }
 
 

@@ -194,6 +194,7 @@ TITLE_WALK_SPAN = 4
 # A second trigram joins it when in at most TITLE_SAMPLE_NARROWS of the sampled titles.
 TITLE_SAMPLE, TITLE_SAMPLE_SECONDS, TITLE_SAMPLE_RARE, TITLE_SAMPLE_NARROWS = 2000, 600.0, 0.02, 0.1
 TITLE_CANDIDATES = 4 * COUNT_WINDOW
+TITLE_COMMON = 2                      # PostgreSQL: counted first when the sample guesses 2 × cap matches
 TITLE_IDS_MAX = 2 * COUNT_WINDOW      # the ids of all the matches, handed back as parameters, at most
 
 
@@ -331,7 +332,7 @@ class Workflow:
         # SQLite keeps no UTC offset: whatever zone the clock speaks, the record stores UTC
         self.clock = lambda: as_utc(clock())
         self.max_upload = max_upload
-        self._title_sample: tuple | None = None     # (when, trigram counts, titles): _trigram_sample
+        self._title_sample: tuple | None = None     # Workflow._sample
         self._pins_ok: set[tuple[str, int, str]] = set()
 
     # ---- people and places ------------------------------------------------------------------
@@ -914,6 +915,13 @@ class Workflow:
         stops at cap + 1 matches; PostgreSQL's reads the trigram index once."""
         if c.dialect.name != "sqlite" or len(needle) < TRIGRAM:
             match = title_contains(c.dialect.name, needle)
+            walk = select(cases.c.id).where(*cond, match).order_by(*_NEWEST).limit(per_page).offset(offset)
+            if self._common(c, needle, cap):
+                # many titles hold it (so the recent ones say): count, then the page in date order —
+                # gathering and sorting cap + 1 matches only to find there are more costs ~1 ms at 100k
+                n = _count(c, select(literal(1)).select_from(cases).where(*cond, match), cap + 1)
+                if n > cap:
+                    return self._page_rows(c, walk), cap, False
             m = select(cases.c.id, cases.c.updated_at).where(*cond, match).limit(cap + 1).cte("m") \
                 .prefix_with("MATERIALIZED", dialect="postgresql")
             page = select(m.c.id, m.c.updated_at).order_by(m.c.updated_at.desc(), m.c.id.desc()) \
@@ -925,8 +933,7 @@ class Workflow:
             n = got[0].n
             if n <= cap:
                 return self._page_rows(c, [r.id for r in got if r.id is not None]), n, True
-            return self._page_rows(c, select(cases.c.id).where(*cond, match).order_by(*_NEWEST).limit(per_page)
-                                   .offset(offset)), cap, False
+            return self._page_rows(c, walk), cap, False
         # SQLite: the ids alone, in the FTS index's order, handed over as one text (1,001 rows through
         # the driver cost more than finding them); no case row is read unless a condition needs one.
         # A needle with a rare trigram (a person's name: 'n A' is in 0.6 % of titles, where each of
@@ -985,22 +992,37 @@ class Workflow:
         # a second trigram, if not common, narrows the candidates in the index (each costs a lookup)
         return [grams[g] for g in rare if g == rare[0] or seen.get(g, 0) <= TITLE_SAMPLE_NARROWS * size]
 
-    def _trigram_sample(self, c: Connection) -> tuple[dict, int]:
-        """How many of the titles of the TITLE_SAMPLE cases updated last hold each trigram (folded
-        as the FTS index folds), kept TITLE_SAMPLE_SECONDS: a guess at which trigram of a needle is
-        rarest, nothing more (the answer never depends on it, only the way to it)."""
+    def _sample(self, c: Connection) -> tuple:
+        """(the titles of the TITLE_SAMPLE cases updated last, the same case-folded, how many cases
+        there are (the highest id), {trigram: titles holding it} once asked for), kept
+        TITLE_SAMPLE_SECONDS: to guess how common a text is, nothing more (the answer of a search
+        never depends on it, only the way to it)."""
         now = time.monotonic()
         cached = self._title_sample
-        if cached is not None and now - cached[0] < TITLE_SAMPLE_SECONDS:
-            return cached[1], cached[2]
-        seen: dict[str, int] = {}
-        titles = c.execute(select(cases.c.title).order_by(*_NEWEST).limit(TITLE_SAMPLE)).scalars().all()
-        for t in titles:
-            t = fts_fold(t)
-            for g in {t[i:i + TRIGRAM] for i in range(len(t) - TRIGRAM + 1)}:
-                seen[g] = seen.get(g, 0) + 1
-        self._title_sample = (now, seen, len(titles))
-        return seen, len(titles)
+        if cached is None or now - cached[0] >= TITLE_SAMPLE_SECONDS:
+            titles = c.execute(select(cases.c.title).order_by(*_NEWEST).limit(TITLE_SAMPLE)).scalars().all()
+            cached = self._title_sample = (now, titles, [t.casefold() for t in titles],
+                                           c.execute(select(func.max(cases.c.id))).scalar() or 0, None)
+        return cached
+
+    def _common(self, c: Connection, needle: str, cap: int) -> bool:
+        """Whether, by the sample, more than TITLE_COMMON times cap titles hold `needle`."""
+        _, _, folded, n, _ = self._sample(c)
+        needle = needle.casefold()
+        return bool(folded) and sum(needle in t for t in folded) * n > TITLE_COMMON * cap * len(folded)
+
+    def _trigram_sample(self, c: Connection) -> tuple[dict, int]:
+        """How many of the sample's titles hold each trigram (folded as the FTS index folds): a guess
+        at which trigram of a needle is rarest."""
+        sample = self._sample(c)
+        if sample[4] is None:
+            seen: dict[str, int] = {}
+            for t in sample[1]:
+                t = fts_fold(t)
+                for g in {t[i:i + TRIGRAM] for i in range(len(t) - TRIGRAM + 1)}:
+                    seen[g] = seen.get(g, 0) + 1
+            sample = self._title_sample = (*sample[:4], seen)
+        return sample[4], len(sample[1])
 
     def work_queue(self, actor_id: int, *, limit: int = 50) -> Page:
         """The open cases waiting for this user's action, oldest step first: the first `limit` of
