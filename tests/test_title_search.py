@@ -268,20 +268,15 @@ def test_the_glob_finds_what_the_fts_index_finds_and_the_like_lets_it_all_throug
 
 
 STRATEGIES = {
-    # the whole phrase through the FTS index (SQLite) / the trigram index (PostgreSQL)
-    "phrase": {"TITLE_SAMPLE_RARE": -1.0},
-    # SQLite: by its two rarest trigrams, each candidate checked
-    "trigrams": {"TITLE_SAMPLE_RARE": 1.0, "TITLE_SAMPLE_NARROWS": 1.0, "TITLE_CANDIDATES": 10 ** 9},
+    # the matches gathered through the FTS index (SQLite) / the trigram index (PostgreSQL), at most
+    # the window's, and the page among them
+    "phrase": {},
     # more matches than the window: the page in date order (SQLite: the GLOB walk)
     "walk": {"COUNT_WINDOW": 2},
     # ... and the walk's bound too short: the index after all
     "fallback": {"COUNT_WINDOW": 2, "TITLE_WALK_MIN": 1, "TITLE_WALK_SPAN": 0},
     # all the matches counted, too many to hand their ids back: gathered in the index again, sorted
     "gather": {"TITLE_IDS_MAX": 0},
-    # PostgreSQL (and SQLite under 3 characters): guessed common, so counted first; then gathered
-    # when the guess was wrong, or the page walked in date order when it was right
-    "counted first": {"TITLE_COMMON": -1.0},
-    "counted first, many": {"TITLE_COMMON": -1.0, "COUNT_WINDOW": 2},
 }
 
 
@@ -298,7 +293,6 @@ def test_each_way_of_looking_a_title_up_pages_exactly_the_oracles_matches(wf, pe
     with pytest.MonkeyPatch.context() as mp:
         for name, value in STRATEGIES[strategy].items():
             mp.setattr(service, name, value)
-        wf._title_sample = None
         for needle in needles:
             want = [i for i, t in sorted(zip(ids, titles), reverse=True) if needle.casefold() in t.casefold()]
             for page in (1, 2, 3):
@@ -321,7 +315,6 @@ def test_a_scoped_and_filtered_title_search_takes_each_way_alike(wf, people, mon
         with pytest.MonkeyPatch.context() as mp:
             for name, value in knobs.items():
                 mp.setattr(service, name, value)
-            wf._title_sample = None
             got = wf.list_cases(people.staff, text="nguyễn văn an", status="open", per_page=10)
             assert [c.id for c in got.items] == [ids[3], ids[0]], strategy
             assert {c.id for c in wf.list_cases(people.province_auditor, text="NGUYỄN VĂN AN", per_page=10).items} \

@@ -11,7 +11,6 @@ import hashlib
 import json
 import mimetypes
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
@@ -31,8 +30,8 @@ from .machine import machine_for, return_trigger
 from .records import (Tally, TallyResult, clean_announcement, plain_text, clean_form, evaluate, false_required_booleans,
                       missing_fields, parse_tally, quorum)
 from .security import check_password, hash_password, new_token, password_problem, token_hash
-from .store import (TRIGRAM, Store, api_tokens, as_utc, blobs, cases, definition_versions, events, fts_cases, fts_fold,
-                    fts_rowid, fts_term_docs, idempotency, records, title_contains, title_glob, title_like, units, users,
+from .store import (TRIGRAM, Store, api_tokens, as_utc, blobs, cases, definition_versions, events, fts_cases,
+                    fts_rowid, idempotency, records, title_contains, title_glob, title_like, units, users,
                     utcnow)
 
 ROLES = ("staff", "supervisor", "auditor", "admin")
@@ -189,12 +188,6 @@ TITLE_WALK_MIN = 2000
 TITLE_WALK_SPAN = 4
 
 
-# A needle is looked up by its rarest trigram alone when that trigram is in at most TITLE_SAMPLE_RARE
-# of the sampled titles and at most TITLE_CANDIDATES titles in all (each candidate is then checked).
-# A second trigram joins it when in at most TITLE_SAMPLE_NARROWS of the sampled titles.
-TITLE_SAMPLE, TITLE_SAMPLE_SECONDS, TITLE_SAMPLE_RARE, TITLE_SAMPLE_NARROWS = 2000, 600.0, 0.02, 0.1
-TITLE_CANDIDATES = 4 * COUNT_WINDOW
-TITLE_COMMON = 2                      # PostgreSQL: counted first when the sample guesses 2 × cap matches
 TITLE_IDS_MAX = 2 * COUNT_WINDOW      # the ids of all the matches, handed back as parameters, at most
 
 
@@ -332,7 +325,6 @@ class Workflow:
         # SQLite keeps no UTC offset: whatever zone the clock speaks, the record stores UTC
         self.clock = lambda: as_utc(clock())
         self.max_upload = max_upload
-        self._title_sample: tuple | None = None     # Workflow._sample
         self._pins_ok: set[tuple[str, int, str]] = set()
 
     # ---- people and places ------------------------------------------------------------------
@@ -916,12 +908,6 @@ class Workflow:
         if c.dialect.name != "sqlite" or len(needle) < TRIGRAM:
             match = title_contains(c.dialect.name, needle)
             walk = select(cases.c.id).where(*cond, match).order_by(*_NEWEST).limit(per_page).offset(offset)
-            if self._common(c, needle, cap):
-                # many titles hold it (so the recent ones say): count, then the page in date order —
-                # gathering and sorting cap + 1 matches only to find there are more costs ~1 ms at 100k
-                n = _count(c, select(literal(1)).select_from(cases).where(*cond, match), cap + 1)
-                if n > cap:
-                    return self._page_rows(c, walk), cap, False
             m = select(cases.c.id, cases.c.updated_at).where(*cond, match).limit(cap + 1).cte("m") \
                 .prefix_with("MATERIALIZED", dialect="postgresql")
             page = select(m.c.id, m.c.updated_at).order_by(m.c.updated_at.desc(), m.c.id.desc()) \
@@ -936,16 +922,8 @@ class Workflow:
             return self._page_rows(c, walk), cap, False
         # SQLite: the ids alone, in the FTS index's order, handed over as one text (1,001 rows through
         # the driver cost more than finding them); no case row is read unless a condition needs one.
-        # A needle with a rare trigram (a person's name: 'n A' is in 0.6 % of titles, where each of
-        # 'ngu', 'văn', ' an' … is in 5–20 %) is looked up by that trigram alone, each candidate
-        # checked with the GLOB: the phrase query steps through every one of its trigrams' lists.
         check = and_(cases.c.title.like(title_like(needle), escape="\\"), cases.c.title.op("GLOB")(title_glob(needle)))
-        rare = self._rare_trigrams(c, needle)
-        if rare == []:
-            return [], 0, True          # a trigram of it is in no title
-        src, match = fts_cases(rare or needle)
-        if rare:
-            cond = [*cond, check]
+        src, match = fts_cases(needle)
         m = (select(cases.c.id.label("id")).select_from(src).where(match, *cond) if cond else
              select(fts_rowid().label("id")).where(match)).limit(cap + 1).subquery()
         n, last, found = c.execute(select(func.count(), func.max(m.c.id), func.group_concat(m.c.id))).one()
@@ -966,63 +944,6 @@ class Workflow:
             rows = self._page_rows(c, select(cases.c.id).select_from(src).where(match, *cond).order_by(*_NEWEST)
                                    .limit(per_page).offset(offset))
         return rows, cap, False
-
-    def _rare_trigrams(self, c: Connection, needle: str) -> list[str] | None:
-        """Pieces of `needle` (3 characters: one trigram each, at most 2) found in few enough
-        titles to look the needle up by them alone, each candidate then checked; [] when one of its
-        trigrams is in no title; None to use the whole phrase. Which trigrams are rarest is guessed
-        from the titles of the cases updated last (`_trigram_sample`); how rare the rarest is, is
-        read from the index (fts5vocab: one term's document count costs in proportion to it, so
-        only a trigram the sample calls rare is asked)."""
-        folded = fts_fold(needle)
-        grams: dict[str, str] = {}
-        for i in range(len(needle) - TRIGRAM + 1):
-            grams.setdefault(folded[i:i + TRIGRAM], needle[i:i + TRIGRAM])
-        if len(grams) < 2:
-            return None
-        seen, size = self._trigram_sample(c)
-        rare = sorted(grams, key=lambda g: seen.get(g, 0))[:2]
-        if seen.get(rare[0], 0) > TITLE_SAMPLE_RARE * size:
-            return None
-        docs = fts_term_docs(c, rare[0])
-        if not docs:
-            return []
-        if docs > TITLE_CANDIDATES:
-            return None
-        # a second trigram, if not common, narrows the candidates in the index (each costs a lookup)
-        return [grams[g] for g in rare if g == rare[0] or seen.get(g, 0) <= TITLE_SAMPLE_NARROWS * size]
-
-    def _sample(self, c: Connection) -> tuple:
-        """(the titles of the TITLE_SAMPLE cases updated last, the same case-folded, how many cases
-        there are (the highest id), {trigram: titles holding it} once asked for), kept
-        TITLE_SAMPLE_SECONDS: to guess how common a text is, nothing more (the answer of a search
-        never depends on it, only the way to it)."""
-        now = time.monotonic()
-        cached = self._title_sample
-        if cached is None or now - cached[0] >= TITLE_SAMPLE_SECONDS:
-            titles = c.execute(select(cases.c.title).order_by(*_NEWEST).limit(TITLE_SAMPLE)).scalars().all()
-            cached = self._title_sample = (now, titles, [t.casefold() for t in titles],
-                                           c.execute(select(func.max(cases.c.id))).scalar() or 0, None)
-        return cached
-
-    def _common(self, c: Connection, needle: str, cap: int) -> bool:
-        """Whether, by the sample, more than TITLE_COMMON times cap titles hold `needle`."""
-        _, _, folded, n, _ = self._sample(c)
-        needle = needle.casefold()
-        return bool(folded) and sum(needle in t for t in folded) * n > TITLE_COMMON * cap * len(folded)
-
-    def _trigram_sample(self, c: Connection) -> tuple[dict, int]:
-        """How many of the sample's titles hold each trigram (folded as the FTS index folds): a guess
-        at which trigram of a needle is rarest."""
-        sample = self._sample(c)
-        if sample[4] is None:
-            seen: dict[str, int] = {}
-            for t in sample[1]:
-                t = fts_fold(t)
-                for g in {t[i:i + TRIGRAM] for i in range(len(t) - TRIGRAM + 1)}:
-                    seen[g] = seen.get(g, 0) + 1
-            sample = self._title_sample = (*sample[:4], seen)
-        return sample[4], len(sample[1])
 
     def work_queue(self, actor_id: int, *, limit: int = 50) -> Page:
         """The open cases waiting for this user's action, oldest step first: the first `limit` of

@@ -113,9 +113,6 @@ CASES_FTS_DDL = (
     "INSERT INTO cases_fts(cases_fts, rowid, title) VALUES ('delete', old.id, old.title); "
     "INSERT INTO cases_fts(rowid, title) VALUES (new.id, new.title); END",
 )
-# A connection's view of the index's terms (fts5vocab, in the connection's temp schema: nothing
-# stored), which the title search asks how many titles hold one trigram (fts_term_docs).
-CASES_FTS_VOCAB = "cases_fts_vocab"
 # (A migration that rebuilds `cases` on SQLite — batch "move and copy" — drops these triggers with
 # the old table: it must create them again and 'rebuild' the index, as migration 0005 does.)
 for _sql in CASES_FTS_DDL:
@@ -158,17 +155,6 @@ def title_contains(dialect: str, needle: str):
 _FTS = table(CASES_FTS, column("rowid"))
 
 
-def fts_term_docs(c: Connection, term: str) -> int:
-    """How many titles hold `term` (a folded trigram), read from the FTS index: in proportion to
-    that number (the term's list of documents is walked), so cheap for a rare one only."""
-    info = c.connection.info                  # the pooled connection's: the temp table lives as long
-    if not info.get(CASES_FTS_VOCAB):
-        c.exec_driver_sql(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{CASES_FTS_VOCAB} "
-                          f"USING fts5vocab(main, {CASES_FTS}, row)")
-        info[CASES_FTS_VOCAB] = True
-    return c.exec_driver_sql(f"SELECT doc FROM temp.{CASES_FTS_VOCAB} WHERE term = ?", (term,)).scalar() or 0
-
-
 def fts_phrase(needle: str) -> str:
     """`needle` as one FTS5 phrase: every character literal, its quotes doubled."""
     return '"' + needle.replace('"', '""') + '"'
@@ -179,12 +165,11 @@ def fts_rowid():
     return _FTS.c.rowid
 
 
-def fts_cases(needle):
-    """(FROM, condition) of the cases whose title contains `needle` (3+ characters; a list: every
-    one of them) read from the FTS index outward: SQLite steps through the matches in rowid order
-    and can stop at a LIMIT, where `title_contains`'s `id IN (…)` gathers every match first."""
-    query = " AND ".join(fts_phrase(n) for n in ([needle] if isinstance(needle, str) else needle))
-    return _FTS.join(cases, cases.c.id == _FTS.c.rowid), literal_column(CASES_FTS).op("MATCH")(query)
+def fts_cases(needle: str):
+    """(FROM, condition) of the cases whose title contains `needle` (3+ characters) read from the
+    FTS index outward: SQLite steps through the matches in rowid order and can stop at a LIMIT,
+    where `title_contains`'s `id IN (…)` gathers every match first."""
+    return _FTS.join(cases, cases.c.id == _FTS.c.rowid), literal_column(CASES_FTS).op("MATCH")(fts_phrase(needle))
 
 
 _fold_table: dict[int, int] | None = None
