@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from workflow import service
+from workflow.service import Workflow
 from workflow.errors import AuthFailed
 from tests.support import PASSWORD
 
@@ -120,3 +121,126 @@ def test_the_only_top_units_auditor_sees_every_event_and_a_supervisor_only_case_
     a_events = wf.search_events(people.auditor, per_page=500).items
     assert cid not in {e["case_id"] for e in a_events}
     assert "staff_b" not in {e["actor"] for e in a_events}
+
+
+# ---- deep pages and the work queue against a plain reference ---------------------------------------
+
+import datetime as dt  # noqa: E402
+
+from sqlalchemy import insert, select  # noqa: E402
+
+from workflow.store import cases, units  # noqa: E402
+
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _bulk(wf, people, n: int) -> None:
+    """n cases written directly: two districts, two procedures, open and completed, three cases to
+    each updated_at and to each step_started_at (ties the order breaks by id), every fifth awaiting
+    an approval."""
+    rows = []
+    for i in range(n):
+        key = "committee-personnel" if i % 3 else "appointment-internal"
+        status = "open" if i % 4 else "completed"
+        rows.append(dict(definition_key=key, definition_version=1, title=f"Hồ sơ {i}",
+                         unit_id=people.district_a if i % 2 else people.district_b,
+                         state=wf.registry.get(key, 1).steps[i % 3].key if status == "open" else status,
+                         status=status, version=1, step_started_at=T0 + dt.timedelta(seconds=(i * 7 % n) // 3),
+                         awaiting="approval" if i % 5 == 0 else None, opened_by=people.staff, opened_at=T0,
+                         updated_at=T0 + dt.timedelta(seconds=(i * 11 % n) // 3)))
+    with wf.store.write() as c:
+        c.execute(insert(cases), rows)
+
+
+def _reference(wf, where, offset, per_page, window):
+    """(ids of the page, total, exact) as the pager means them, from one plain ordered SELECT."""
+    with wf.store.read() as c:
+        ids = list(c.execute(select(cases.c.id).where(*where)
+                             .order_by(cases.c.updated_at.desc(), cases.c.id.desc())).scalars())
+    cap = offset + max(window, per_page + 1)
+    return ids[offset:offset + per_page], min(len(ids), cap), len(ids) <= cap
+
+
+@pytest.mark.parametrize("window", [3, 8])
+@pytest.mark.parametrize("per_page", [2, 5])
+def test_every_page_deep_or_not_is_the_plain_ordered_selects_slice_with_its_capped_count(
+        wf, people, monkeypatch, window, per_page):
+    """Pages at least COUNT_WINDOW deep are found first and counted from their first case on; the
+    others are counted first. Either way: the same cases in the same order, the same total and
+    `exact` as the plain query — at the last page, the one before it, past the end, where the
+    count turns exact, with ties in updated_at, for each filter and scope."""
+    _bulk(wf, people, 61)
+    monkeypatch.setattr(service, "COUNT_WINDOW", window)
+    in_a = cases.c.unit_id.in_(select(units.c.id).where(units.c.id == people.district_a))
+    scenarios = [
+        (people.province_auditor, {}, []),
+        (people.province_auditor, {"procedure": "committee-personnel", "status": "open"},
+         [cases.c.definition_key == "committee-personnel", cases.c.status == "open"]),
+        (people.staff, {"status": "open"}, [in_a, cases.c.status == "open"]),
+        (people.auditor, {"procedure": "appointment-internal"}, [in_a, cases.c.definition_key == "appointment-internal"]),
+    ]
+    for actor, filters, where in scenarios:
+        matches = _reference(wf, where, 0, 10 ** 6, 10 ** 6)[1]
+        for page in range(1, -(-matches // per_page) + 3):
+            offset = (page - 1) * per_page
+            p = wf.list_cases(actor, page=page, per_page=per_page, **filters)
+            got = ([c.id for c in p.items], p.total, p.exact)
+            assert got == _reference(wf, where, offset, per_page, window), (filters, page, offset >= window)
+
+
+def test_a_deep_page_counts_the_same_when_its_first_case_shares_its_time_with_others(wf, people, monkeypatch):
+    """The count after a deep page starts at the page's first case by (updated_at, id): cases with
+    the same updated_at before it are not counted again, those after it are."""
+    monkeypatch.setattr(service, "COUNT_WINDOW", 2)
+    ids = _open(wf, people.staff, 9)
+    with wf.store.write() as c:                      # every case at the same moment
+        c.execute(cases.update().values(updated_at=T0))
+    for page in range(1, 6):
+        p = wf.list_cases(people.province_auditor, page=page, per_page=2)
+        offset = (page - 1) * 2
+        assert [c.id for c in p.items] == sorted(ids, reverse=True)[offset:offset + 2]
+        cap = offset + 3
+        assert (p.total, p.exact) == (min(9, cap), 9 <= cap)
+
+
+def _queue_reference(wf, user_id, limit, window):
+    user = wf.get_user(user_id)
+    mine = wf._states_for_role(user.role)
+    scope = cases.c.unit_id.in_(select(units.c.id).where(units.c.path.startswith(user.unit_path)))
+    parts = []
+    if mine:
+        parts.append([cases.c.awaiting.is_(None)])
+    if user.role == "supervisor":
+        parts.append([cases.c.awaiting.in_(["approval", "head_decision"])])
+    with wf.store.read() as c:
+        rows = [r for r in c.execute(select(cases.c.id, cases.c.definition_key, cases.c.definition_version,
+                                            cases.c.state, cases.c.awaiting, cases.c.step_started_at)
+                                     .where(scope, cases.c.status == "open")
+                                     .order_by(cases.c.step_started_at, cases.c.id))
+                if (r.awaiting is None and (r.definition_key, r.definition_version, r.state) in mine)
+                or (user.role == "supervisor" and r.awaiting in ("approval", "head_decision"))]
+    ids = [r.id for r in rows]
+    if len(ids) < limit:
+        return ids, len(ids), True
+    cap = max(window, limit + 1)
+    return ids[:limit], min(len(ids), cap), len(ids) <= cap
+
+
+@pytest.mark.parametrize("window", [4, 1000])
+def test_the_work_queue_is_the_plain_ordered_selects_first_cases_with_its_capped_count(wf, people, monkeypatch,
+                                                                                       window):
+    """Staff: open cases at a staff step awaiting nothing; supervisors: those awaiting them (and at
+    a supervisor's step): the oldest step first (ties by id), counted at most COUNT_WINDOW — on
+    PostgreSQL through the written-out VALUES list, and through the bound list when a step key
+    would need quoting."""
+    _bulk(wf, people, 61)
+    monkeypatch.setattr(service, "COUNT_WINDOW", window)
+    for user_id in (people.staff, people.staff_b, people.supervisor, people.supervisor_b, people.auditor):
+        for limit in (3, 10, 100):
+            q = wf.work_queue(user_id, limit=limit)
+            assert ([c.id for c in q.items], q.total, q.exact) == _queue_reference(wf, user_id, limit, window), \
+                (user_id, limit)
+    real = Workflow._states_for_role
+    monkeypatch.setattr(Workflow, "_states_for_role", lambda self, role: real(self, role) + [("x'y", 1, "a:b%")])
+    assert ([c.id for c in wf.work_queue(people.staff, limit=10).items]
+            == _queue_reference(wf, people.staff, 10, window)[0])

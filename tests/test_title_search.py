@@ -214,3 +214,129 @@ def test_a_restored_backup_searches_its_own_cases_and_keeps_indexing(tmp_path, r
     _fts_consistent(copy)
     copy.dispose()
     store.dispose()
+
+
+# ---- the ways the title filter is looked up, each against the oracle -----------------------------
+
+import sqlite3  # noqa: E402
+
+from workflow import service, store as store_module  # noqa: E402
+from workflow.store import title_glob, title_like, fts_fold, fts_phrase  # noqa: E402
+
+
+def test_fts_fold_is_the_fts5_tokenizers_folding_for_every_code_point():
+    """The SQLite title walk and the trigram candidates check titles with a GLOB built from
+    fts_fold: it must fold each code point exactly as this SQLite's FTS5 trigram tokenizer does
+    (its own Unicode tables, not Python's). Every code point up to the probe's end is asked of
+    FTS5 itself (the fold table only probes those Python calls cased), and a sample beyond."""
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE f USING fts5(t, tokenize='trigram')")
+    db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(f, instance)")
+    points = [c for c in range(1, store_module._FOLD_PROBE_END) if not 0xD800 <= c < 0xE000] + \
+        list(range(store_module._FOLD_PROBE_END, 0x110000, 61))
+    db.executemany("INSERT INTO f(rowid, t) VALUES (?, ?)", [(c, chr(c) * 3) for c in points])
+    folded = {doc: term for term, doc in db.execute("SELECT term, doc FROM v")}
+    wrong = [hex(c) for c in points if c in folded and folded[c] != fts_fold(chr(c)) * 3]
+    assert not wrong
+    db.close()
+
+
+EXOTIC = "aAsSßẞſkKKiIİıσΣςµΜnNễỄăĂđĐ %_\\*?[]^-\"'ᲐაᎠꭰ𐐀𐐨ǅǆǄ"
+exotic_title = st.text(EXOTIC, min_size=0, max_size=14)
+
+
+@settings(max_examples=150, deadline=None)
+@given(titles=st.lists(exotic_title, min_size=1, max_size=10), picks=st.lists(
+    st.tuples(st.integers(0, 9), st.integers(0, 13), st.integers(3, 8), change_case), min_size=1, max_size=5),
+    extra=st.lists(st.text(EXOTIC, min_size=3, max_size=6), max_size=3))
+def test_the_glob_finds_what_the_fts_index_finds_and_the_like_lets_it_all_through(titles, picks, extra):
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE f USING fts5(t, tokenize='trigram')")
+    db.execute("CREATE TABLE p (id INTEGER PRIMARY KEY, t TEXT)")    # the GLOB and LIKE on a plain table:
+    for table in ("f(rowid, t)", "p(id, t)"):                          # on f, FTS5 would serve them itself
+        db.executemany(f"INSERT INTO {table} VALUES (?, ?)", list(enumerate(titles, 1)))
+    needles = [case(titles[i % len(titles)][j:j + k]) for i, j, k, case in picks] + extra
+    for needle in needles:
+        if len(needle) < 3:
+            continue
+        fts = {r for (r,) in db.execute("SELECT rowid FROM f WHERE f MATCH ?", (fts_phrase(needle),))}
+        glob = {r for (r,) in db.execute("SELECT id FROM p WHERE t GLOB ?", (title_glob(needle),))}
+        like = {r for (r,) in db.execute("SELECT id FROM p WHERE t LIKE ? ESCAPE '\\'", (title_like(needle),))}
+        assert glob == fts, (needle, titles)
+        assert like >= glob, (needle, titles)
+    db.close()
+
+
+STRATEGIES = {
+    # the matches gathered through the FTS index (SQLite) / the trigram index (PostgreSQL), at most
+    # the window's, and the page among them
+    "phrase": {},
+    # more matches than the window: the page in date order (SQLite: the GLOB walk)
+    "walk": {"COUNT_WINDOW": 2},
+    # ... and the walk's bound too short: the index after all
+    "fallback": {"COUNT_WINDOW": 2, "TITLE_WALK_MIN": 1, "TITLE_WALK_SPAN": 0},
+    # all the matches counted, too many to hand their ids back: gathered in the index again, sorted
+    "gather": {"TITLE_IDS_MAX": 0},
+}
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(data=corpus_and_needles())
+def test_each_way_of_looking_a_title_up_pages_exactly_the_oracles_matches(wf, people, strategy, data):
+    """Whichever way the filter is looked up, every page holds the oracle's matches in the list's
+    order (newest first) and says how many as the pager counts them (at most COUNT_WINDOW past)."""
+    titles, needles = data
+    ids = _put_titles(wf, people, titles)
+    window = STRATEGIES[strategy].get("COUNT_WINDOW", service.COUNT_WINDOW)
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in STRATEGIES[strategy].items():
+            mp.setattr(service, name, value)
+        for needle in needles:
+            want = [i for i, t in sorted(zip(ids, titles), reverse=True) if needle.casefold() in t.casefold()]
+            for page in (1, 2, 3):
+                offset = (page - 1) * 2
+                p = wf.list_cases(people.province_auditor, text=needle, page=page, per_page=2)
+                cap = offset + max(window, 3)
+                assert ([c.id for c in p.items], p.total, p.exact) == \
+                    (want[offset:offset + 2], min(len(want), cap), len(want) <= cap), (needle, titles, page)
+    _fts_consistent(wf.store)
+
+
+def test_a_scoped_and_filtered_title_search_takes_each_way_alike(wf, people, monkeypatch):
+    """The other conditions (unit scope, status) apply in every way of looking the title up."""
+    titles = ["Bổ nhiệm đồng chí Nguyễn Văn An", "NGUYỄN VĂN AN", "nguyễn văn an (cũ)", "Nguyễn Văn Anh", "Trần Thị B"]
+    ids = _put_titles(wf, people, titles)
+    with wf.store.write() as c:
+        c.execute(update(cases).where(cases.c.id == ids[1]).values(unit_id=people.district_b))
+        c.execute(update(cases).where(cases.c.id == ids[2]).values(status="completed"))
+    for strategy, knobs in STRATEGIES.items():
+        with pytest.MonkeyPatch.context() as mp:
+            for name, value in knobs.items():
+                mp.setattr(service, name, value)
+            got = wf.list_cases(people.staff, text="nguyễn văn an", status="open", per_page=10)
+            assert [c.id for c in got.items] == [ids[3], ids[0]], strategy
+            assert {c.id for c in wf.list_cases(people.province_auditor, text="NGUYỄN VĂN AN", per_page=10).items} \
+                == set(ids[:4]), strategy
+            assert wf.list_cases(people.province_auditor, text="văn xyz", per_page=10).total == 0, strategy
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
+def test_pages_of_a_name_written_in_every_case_are_the_oracles_in_each_way(wf, people, strategy, monkeypatch):
+    """More matches than the window in 'walk' and 'fallback': the date-ordered walk must see the
+    name in whatever case each title writes it, or it would hand back a wrong page."""
+    variants = ["Nguyễn Văn An", "NGUYỄN VĂN AN", "nguyễn văn an", "Nguyễn văn an", "NguyỄn VĂn An"]
+    titles = [f"Hồ sơ {i} đồng chí {v}" if i % 3 else f"Hồ sơ {i} khác" for i, v in enumerate(variants * 4)]
+    ids = _put_titles(wf, people, titles)
+    for name, value in STRATEGIES[strategy].items():
+        monkeypatch.setattr(service, name, value)
+    window = STRATEGIES[strategy].get("COUNT_WINDOW", service.COUNT_WINDOW)
+    for needle in ("nguyễn văn an", "VĂN AN", "ễn V", "Hồ sơ 1"):
+        want = [i for i, t in sorted(zip(ids, titles), reverse=True) if needle.casefold() in t.casefold()]
+        for page in range(1, len(want) // 2 + 3):
+            offset = (page - 1) * 2
+            p = wf.list_cases(people.province_auditor, text=needle, page=page, per_page=2)
+            cap = offset + max(window, 3)
+            assert ([c.id for c in p.items], p.total, p.exact) == \
+                (want[offset:offset + 2], min(len(want), cap), len(want) <= cap), (needle, page)

@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import and_, bindparam, func, or_, select, tuple_, union_all, update
+from sqlalchemy import (Integer, String, and_, bindparam, column, func, literal, literal_column, or_, select, text,
+                        true, tuple_, union_all, update, values)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -28,8 +30,9 @@ from .machine import machine_for, return_trigger
 from .records import (Tally, TallyResult, clean_announcement, plain_text, clean_form, evaluate, false_required_booleans,
                       missing_fields, parse_tally, quorum)
 from .security import check_password, hash_password, new_token, password_problem, token_hash
-from .store import (Store, api_tokens, as_utc, blobs, cases, definition_versions, events, idempotency, records,
-                    title_contains, units, users, utcnow)
+from .store import (TRIGRAM, Store, api_tokens, as_utc, blobs, cases, definition_versions, events, fts_cases,
+                    fts_rowid, idempotency, records, title_contains, title_glob, title_like, units, users,
+                    utcnow)
 
 ROLES = ("staff", "supervisor", "auditor", "admin")
 OPEN, DONE, CANCELLED_STATUS = "open", "completed", "cancelled"
@@ -169,6 +172,55 @@ def _count_upto(c: Connection, query, offset: int, per_page: int) -> tuple[int, 
     cap = offset + max(COUNT_WINDOW, per_page + 1)
     n = c.execute(select(func.count()).select_from(query.limit(cap + 1).subquery())).scalar_one()
     return (n, True) if n <= cap else (cap, False)
+
+
+def _count(c: Connection, query, limit: int) -> int:
+    """How many rows `query` has, counting at most `limit`."""
+    return c.execute(select(func.count()).select_from(query.limit(limit).subquery())).scalar_one()
+
+
+_NEWEST = (cases.c.updated_at.desc(), cases.c.id.desc())      # the case list's order
+
+# The SQLite title walk (Workflow._title_page) reads at most this many cases in date order before
+# it falls back to the FTS index: TITLE_WALK_SPAN times the cases the first cap + 1 matches were
+# spread over, in proportion to the matches the page needs, and at least TITLE_WALK_MIN.
+TITLE_WALK_MIN = 2000
+TITLE_WALK_SPAN = 4
+
+
+TITLE_IDS_MAX = 2 * COUNT_WINDOW      # the ids of all the matches, handed back as parameters, at most
+
+
+def _title_walk_rows(needed: int, cap: int, last_id: int | None) -> int:
+    per_match = (last_id or 0) / (cap + 1)          # ids count the cases up to the cap + 1-th match
+    return max(TITLE_WALK_MIN, int(TITLE_WALK_SPAN * needed * per_match) + 1)
+
+
+def _at_steps(dialect: str, steps: list[tuple[str, int, str]]):
+    """The condition 'the case is at one of these (procedure, version, step)s'. On PostgreSQL a
+    join with the list written out as VALUES: as a list of row values it became an OR of 44
+    (key, state) pairs, whose matches the planner put at 1/7 of the truth (it multiplies the two
+    columns' frequencies) — so it counted a long queue through 45 bitmaps, not in an index it
+    can stop early in — and took 1–2 ms to plan. The join it estimates right. Written out, not
+    bound: a generic plan (psycopg prepares a statement run 5 times) sees bound arrays as 10 rows,
+    and sorted the whole queue again."""
+    row = tuple_(cases.c.definition_key, cases.c.definition_version, cases.c.state)
+    if dialect != "postgresql" or not all(_SLUG.match(k) and _SLUG.match(s) for k, _, s in steps):
+        return row.in_(steps)           # (keys are slugs, definitions/schema.json: nothing to quote)
+    return row.in_(_steps_listed(tuple(steps)))
+
+
+_SLUG = re.compile(r"[a-z][a-z0-9_-]*\Z")
+
+
+@functools.lru_cache(maxsize=32)
+def _steps_listed(steps: tuple) -> Any:
+    """SELECT k, v, s FROM (VALUES …) AS mine(k, v, s), rendered once: built and compiled on every
+    call, 44 literal rows cost ~5 ms of Python (no statement cache hit for literal values)."""
+    listed = values(column("k", String), column("v", Integer), column("s", String), name="mine").data(list(steps))
+    sql = select(listed.c.k, listed.c.v, listed.c.s).compile(dialect=postgresql.dialect(),
+                                                              compile_kwargs={"literal_binds": True})
+    return text(str(sql)).columns(column("k", String), column("v", Integer), column("s", String))
 
 
 @dataclass
@@ -770,7 +822,9 @@ class Workflow:
         return out
 
     def _case_filters(self, c: Connection, user: User, *, procedure=None, state=None, unit_id=None, status=None,
-                      text=None, overdue=None, awaiting=None):
+                      text=None, overdue=None, awaiting=None) -> tuple[list, str | None]:
+        """(conditions on `cases`, the title text to look for or None): the title filter is the
+        caller's to apply, since how to look for it depends on how many titles it matches."""
         procedure, state, status, text = (plain_text(v) if isinstance(v, str) else v
                                           for v in (procedure, state, status, text))
         cond = self._case_scope(c, user)
@@ -784,34 +838,117 @@ class Workflow:
             cond.append(cases.c.status == status)
         if awaiting:
             cond.append(cases.c.awaiting == awaiting)
-        if text:
-            cond.append(title_contains(c.dialect.name, str(text)[:100]))
         if overdue:
             cond += [cases.c.status == OPEN, cases.c.step_due < local_date(self.clock())]
-        return cond
+        return cond, (str(text)[:100] or None) if text else None
 
     def list_cases(self, actor_id: int, *, page: int = 1, per_page: int = 25, **filters) -> Page:
         page, per_page = _page_args(page, per_page, 25, 100)
         with self.store.read() as c:
             user = self._user(c, actor_id)
-            cond = self._case_filters(c, user, **filters)
+            cond, needle = self._case_filters(c, user, **filters)
             offset = (page - 1) * per_page
-            total, exact = _count_upto(c, select(cases.c.id).where(*cond), offset, per_page)
-            newest = (cases.c.updated_at.desc(), cases.c.id.desc())
-            # A deferred join: the page's ids are found (and OFFSET skipped) in an index alone, then
-            # only those rows are read; skipping whole rows made a deep page cost a row per skipped case.
-            ids = select(cases.c.id).where(*cond).order_by(*newest).limit(per_page).offset(offset)
-            if exact and total <= COUNT_WINDOW:
-                # Few matches, and the count says so: gather them, then sort. Walking the date index
-                # until 25 match would read the whole table for a rare name (PostgreSQL guesses a
-                # trigram filter matches 1 %: 41 ms instead of 3 at 100k cases).
-                few = select(cases.c.id, cases.c.updated_at).where(*cond).cte("few").prefix_with(
-                    "MATERIALIZED", dialect="postgresql")
-                ids = select(few.c.id).order_by(few.c.updated_at.desc(), few.c.id.desc()).limit(per_page).offset(offset)
-            rows = c.execute(select(cases, units.c.name.label("unit_name"))
-                             .join(units, units.c.id == cases.c.unit_id).where(cases.c.id.in_(ids))
-                             .order_by(*newest)).all() if offset < total else []
+            cap = offset + max(COUNT_WINDOW, per_page + 1)
+            if needle:
+                rows, total, exact = self._title_page(c, cond, needle, offset, per_page, cap)
+            elif offset >= COUNT_WINDOW:
+                rows, total, exact = self._deep_page(c, cond, offset, per_page, cap)
+            else:
+                total, exact = _count_upto(c, select(cases.c.id).where(*cond), offset, per_page)
+                # A deferred join: the page's ids are found (and OFFSET skipped) in an index alone, then
+                # only those rows are read; skipping whole rows made a deep page cost a row per skipped case.
+                ids = select(cases.c.id).where(*cond).order_by(*_NEWEST).limit(per_page).offset(offset)
+                if exact and total <= COUNT_WINDOW:
+                    # Few matches, and the count says so: gather them, then sort. Walking the date index
+                    # until 25 match would read the whole table for a rare filter.
+                    few = select(cases.c.id, cases.c.updated_at).where(*cond).cte("few").prefix_with(
+                        "MATERIALIZED", dialect="postgresql")
+                    ids = select(few.c.id).order_by(few.c.updated_at.desc(), few.c.id.desc()).limit(per_page) \
+                        .offset(offset)
+                rows = self._page_rows(c, ids) if offset < total else []
             return Page([self._summary(dict(r._mapping)) for r in rows], total, page, per_page, exact)
+
+    @staticmethod
+    def _page_rows(c: Connection, ids) -> list:
+        """The cases of a page, newest first: `ids` a SELECT of their ids or a list of them."""
+        if isinstance(ids, list) and not ids:
+            return []
+        return c.execute(select(cases, units.c.name.label("unit_name")).join(units, units.c.id == cases.c.unit_id)
+                         .where(cases.c.id.in_(ids)).order_by(*_NEWEST)).all()
+
+    def _deep_page(self, c: Connection, cond: list, offset: int, per_page: int, cap: int) -> tuple[list, int, bool]:
+        """A page at least COUNT_WINDOW deep: (rows, total, exact) as `_count_upto` counts them.
+        The page is found first (its OFFSET skipped in an index), then the matches are counted
+        from its first case on — they are `offset` fewer than all of them, which the page has just
+        skipped — so the cases before the page are walked once, not twice (the count of the last
+        page of 8,653 walked 9,651 index entries, then the page skipped 8,650 again)."""
+        rows = self._page_rows(c, select(cases.c.id).where(*cond).order_by(*_NEWEST).limit(per_page).offset(offset))
+        if not rows:                    # past the end: the true total, at most `offset`
+            return rows, _count(c, select(literal(1)).select_from(cases).where(*cond), cap + 1), True
+        first = rows[0]
+        # its place in the order: in SQLite's read transaction (one snapshot) read again by id, so
+        # stored and compared values are the same text; PostgreSQL's READ COMMITTED statements each
+        # see their own snapshot, so the value the page was read with is bound
+        at = (select(cases.c.updated_at).where(cases.c.id == first.id).scalar_subquery() if c.dialect.name == "sqlite"
+              else literal(first.updated_at, cases.c.updated_at.type))
+        after = tuple_(cases.c.updated_at, cases.c.id) <= tuple_(at, first.id)
+        n = offset + _count(c, select(literal(1)).select_from(cases).where(*cond, after), cap - offset + 1)
+        return (rows, n, True) if n <= cap else (rows, cap, False)
+
+    def _title_page(self, c: Connection, cond: list, needle: str, offset: int, per_page: int,
+                    cap: int) -> tuple[list, int, bool]:
+        """(rows, total, exact) of a page of the cases matching `cond` whose title contains `needle`.
+
+        First at most cap + 1 matches are gathered, in whatever order the index yields them: their
+        number is the count, and when they are all there is (at most cap), the page is among them,
+        so the text is looked up once (a person's name: one pass over the trigram index, where
+        counting and then gathering made two). When there are more, the page is found in date order:
+        on PostgreSQL by the planner (the date index, each title checked); on SQLite by walking the
+        date order and checking each title with a GLOB that folds case as the FTS index does
+        (`title_glob`), which finds a common word's newest 25 in a few hundred rows, where the FTS
+        index would hand over every match (8,260 for 'Nguyễn' at 100k cases) to be sorted. The walk
+        reads at most `_title_walk_rows` cases; if the page is not among them (every match old), the
+        FTS index gathers them all after all. SQLite's gathering steps through the FTS index and
+        stops at cap + 1 matches; PostgreSQL's reads the trigram index once."""
+        if c.dialect.name != "sqlite" or len(needle) < TRIGRAM:
+            match = title_contains(c.dialect.name, needle)
+            walk = select(cases.c.id).where(*cond, match).order_by(*_NEWEST).limit(per_page).offset(offset)
+            m = select(cases.c.id, cases.c.updated_at).where(*cond, match).limit(cap + 1).cte("m") \
+                .prefix_with("MATERIALIZED", dialect="postgresql")
+            page = select(m.c.id, m.c.updated_at).order_by(m.c.updated_at.desc(), m.c.id.desc()) \
+                .limit(per_page).offset(offset).subquery()
+            # how many, and the page's ids (one row with no id when the page is empty)
+            got = c.execute(select(select(func.count()).select_from(m).scalar_subquery().label("n"), page.c.id)
+                            .select_from(select(literal_column("1").label("one")).subquery().outerjoin(page, true()))
+                            .order_by(page.c.updated_at.desc(), page.c.id.desc())).all()
+            n = got[0].n
+            if n <= cap:
+                return self._page_rows(c, [r.id for r in got if r.id is not None]), n, True
+            return self._page_rows(c, walk), cap, False
+        # SQLite: the ids alone, in the FTS index's order, handed over as one text (1,001 rows through
+        # the driver cost more than finding them); no case row is read unless a condition needs one.
+        check = and_(cases.c.title.like(title_like(needle), escape="\\"), cases.c.title.op("GLOB")(title_glob(needle)))
+        src, match = fts_cases(needle)
+        m = (select(cases.c.id.label("id")).select_from(src).where(match, *cond) if cond else
+             select(fts_rowid().label("id")).where(match)).limit(cap + 1).subquery()
+        n, last, found = c.execute(select(func.count(), func.max(m.c.id), func.group_concat(m.c.id))).one()
+        if n <= cap:
+            if n <= offset:
+                return [], n, True
+            if n > TITLE_IDS_MAX:       # a deep page of many: not thousands of ids as parameters
+                return self._page_rows(c, select(cases.c.id).select_from(src).where(match, *cond)
+                                       .order_by(*_NEWEST).limit(per_page).offset(offset)), n, True
+            return self._page_rows(c, select(cases.c.id).where(cases.c.id.in_([int(i) for i in found.split(",")]))
+                                   .order_by(*_NEWEST).limit(per_page).offset(offset)), n, True
+        oldest = select(cases.c.updated_at).where(*cond).order_by(*_NEWEST).limit(1) \
+            .offset(_title_walk_rows(offset + per_page, cap, last) - 1).scalar_subquery()  # NULL: fewer cases
+        rows = self._page_rows(c, select(cases.c.id).where(
+            *cond, cases.c.updated_at >= func.coalesce(oldest, literal_column("''")), check)
+            .order_by(*_NEWEST).limit(per_page).offset(offset))
+        if len(rows) < per_page:        # more than cap match, so a page is full: the walk stopped short
+            rows = self._page_rows(c, select(cases.c.id).select_from(src).where(match, *cond).order_by(*_NEWEST)
+                                   .limit(per_page).offset(offset))
+        return rows, cap, False
 
     def work_queue(self, actor_id: int, *, limit: int = 50) -> Page:
         """The open cases waiting for this user's action, oldest step first: the first `limit` of
@@ -823,19 +960,22 @@ class Workflow:
             user = self._user(c, actor_id)
             base = [*self._case_scope(c, user), cases.c.status == OPEN]
             mine = self._states_for_role(user.role) if user.role in ("staff", "supervisor") else []
-            at_my_step = [cases.c.awaiting.is_(None),
-                          tuple_(cases.c.definition_key, cases.c.definition_version, cases.c.state).in_(mine)]
-            # One SELECT per way a case can wait (each reads its own index), not one OR across them.
-            parts = [base + at_my_step] if mine else []
+            at_my_step = [cases.c.awaiting.is_(None), _at_steps(c.dialect.name, mine)] if mine else []
+            order = (cases.c.step_started_at, cases.c.id)
+            # One SELECT per way a case can wait (each reads its own index), not one OR across them,
+            # each with the order its index has. Cases at my step await nothing: their part is
+            # ordered by (awaiting, step_started_at, id), the same order since awaiting is NULL in
+            # every row of it, but PostgreSQL's planner does not take `awaiting IS NULL` for an
+            # equality and so did not see that ix_cases_work_queue (status, awaiting,
+            # step_started_at, id, ...) is already in step order: it read every waiting case of the
+            # district and sorted them (bench/scale.py, district staff: 18 ms for the page at 100k).
+            parts = [(base + at_my_step, (cases.c.awaiting, *order))] if mine else []
             if user.role == "supervisor":
-                parts.append(base + [cases.c.awaiting.in_([AWAIT_APPROVAL, AWAIT_HEAD])])
+                parts.append((base + [cases.c.awaiting.in_([AWAIT_APPROVAL, AWAIT_HEAD])], order))
             if not parts:
                 return Page([], 0, 1, limit)
-            order = (cases.c.step_started_at, cases.c.id)
-
-            def ids(cond, n):
-                return select(cases.c.id, cases.c.step_started_at).where(*cond).order_by(*order).limit(n)
-            firsts = [ids(cond, limit).subquery() for cond in parts]
+            firsts = [select(cases.c.id, cases.c.step_started_at).where(*cond).order_by(*by).limit(limit).subquery()
+                      for cond, by in parts]
             first = firsts[0] if len(firsts) == 1 else union_all(*(select(f) for f in firsts)).subquery()
             page_ids = select(first.c.id).order_by(first.c.step_started_at, first.c.id).limit(limit).subquery()
             rows = c.execute(select(cases, units.c.name.label("unit_name"))
@@ -845,8 +985,8 @@ class Workflow:
             if len(items) < limit:
                 return Page(items, len(items), 1, limit)
             cap = max(COUNT_WINDOW, limit + 1)
-            total = sum(c.execute(select(func.count()).select_from(ids(cond, cap + 1).subquery())).scalar_one()
-                        for cond in parts)
+            # counted in no order: ordered, PostgreSQL sorted every waiting case before counting 1,001
+            total = sum(_count(c, select(literal(1)).select_from(cases).where(*cond), cap + 1) for cond, _ in parts)
             return Page(items, min(total, cap), 1, limit, total <= cap)
 
     def _states_for_role(self, role: str) -> list[tuple[str, int, str]]:

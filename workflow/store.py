@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import os
+import sqlite3
+import threading
 import time
 import weakref
 from contextlib import contextmanager
@@ -16,7 +18,7 @@ from typing import Iterator
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer,
                         LargeBinary, MetaData, String, Table, Text, UniqueConstraint, create_engine, event, DDL,
-                        exc, func, literal_column, select, table, text)
+                        column, exc, func, literal_column, select, table, text)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
@@ -85,6 +87,8 @@ cases = Table(
     # queue (up to 1,000) reads the index alone.
     Index("ix_cases_work_queue", "status", "awaiting", "step_started_at", "id", "unit_id", "definition_key",
           "definition_version", "state"),
+    # ... and its count for a unit's users: a unit's waiting cases side by side (migration 0007)
+    Index("ix_cases_unit_queue", "status", "awaiting", "unit_id", "definition_key", "definition_version", "state"),
     # The title filter (ILIKE '%…%') through trigrams on PostgreSQL (pg_trgm); on SQLite through the
     # FTS5 trigram table cases_fts below (title_contains).
     Index("ix_cases_title_trgm", "title", postgresql_using="gin",
@@ -143,10 +147,113 @@ def title_contains(dialect: str, needle: str):
     if dialect != "sqlite":
         return cases.c.title.ilike(f"%{like_escape(needle)}%", escape="\\")
     if len(needle) >= TRIGRAM:
-        phrase = '"' + needle.replace('"', '""') + '"'
         return cases.c.id.in_(select(literal_column("rowid")).select_from(table(CASES_FTS))
-                              .where(literal_column(CASES_FTS).op("MATCH")(phrase)))
+                              .where(literal_column(CASES_FTS).op("MATCH")(fts_phrase(needle))))
     return func.instr(func.cf(cases.c.title), casefold(needle)) > 0
+
+
+# The FTS table as a FROM item, to drive a query from the index (`rowid` is the case id).
+_FTS = table(CASES_FTS, column("rowid"))
+
+
+def fts_phrase(needle: str) -> str:
+    """`needle` as one FTS5 phrase: every character literal, its quotes doubled."""
+    return '"' + needle.replace('"', '""') + '"'
+
+
+def fts_rowid():
+    """The FTS table's rowid (a case id) as a column: every case has its row there (the triggers)."""
+    return _FTS.c.rowid
+
+
+def fts_cases(needle: str):
+    """(FROM, condition) of the cases whose title contains `needle` (3+ characters) read from the
+    FTS index outward: SQLite steps through the matches in rowid order and can stop at a LIMIT,
+    where `title_contains`'s `id IN (…)` gathers every match first."""
+    return _FTS.join(cases, cases.c.id == _FTS.c.rowid), literal_column(CASES_FTS).op("MATCH")(fts_phrase(needle))
+
+
+_fold_table: dict[int, int] | None = None
+_fold_lock = threading.Lock()
+# Cased letters end below this in Unicode 15 (Adlam ends at U+1E943); SQLite's FTS5 folds nothing above
+# U+1044F. tests/test_title_search.py checks every code point up to here against FTS5 itself.
+_FOLD_PROBE_END = 0x1F000
+
+
+def _fts_fold_table() -> dict[int, int]:
+    """The FTS5 trigram tokenizer's case folding, code point by code point, read from the SQLite
+    library this process uses: each code point Python knows a case mapping for, tripled into a
+    document of an in-memory trigram table, comes back as its folded trigram. FTS5 folds one code
+    point to one (simple folding, its own Unicode tables: 'ß' stays 'ß', Georgian Mtavruli stays as
+    it is in SQLite 3.40), so Python's casefold() and lower() are not the same thing (503 and 404
+    code points differ)."""
+    global _fold_table
+    if _fold_table is None:
+        with _fold_lock:
+            if _fold_table is None:
+                # (U+FFFE and U+FFFF: SQLite reads them as U+FFFD, in the index and in GLOB alike)
+                probe = [c for c in range(_FOLD_PROBE_END) if not 0xD800 <= c < 0xE000
+                         and (chr(c).lower() != chr(c) or chr(c).casefold() != chr(c))] + [0xFFFE, 0xFFFF]
+                db = sqlite3.connect(":memory:")
+                try:
+                    db.execute("CREATE VIRTUAL TABLE f USING fts5(t, tokenize='trigram')")
+                    db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(f, instance)")
+                    db.executemany("INSERT INTO f(rowid, t) VALUES (?, ?)", [(c, chr(c) * 3) for c in probe])
+                    _fold_table = {doc: ord(term[0]) for term, doc in db.execute("SELECT term, doc FROM v")
+                                   if ord(term[0]) != doc}
+                finally:
+                    db.close()
+    return _fold_table
+
+
+def fts_fold(s: str) -> str:
+    """A text as the FTS5 trigram tokenizer folds it."""
+    return s.translate(_fts_fold_table())
+
+
+_fold_classes: dict[str, str] | None = None
+
+
+def _folding_as(f: str) -> str:
+    """Every character FTS5 folds to `f` (a folded character), itself included when it stays."""
+    global _fold_classes
+    if _fold_classes is None:
+        table = _fts_fold_table()
+        classes: dict[str, set[str]] = {}
+        for c, folded in table.items():
+            classes.setdefault(chr(folded), set()).add(chr(c))
+        _fold_classes = {k: "".join(sorted(v | ({k} if ord(k) not in table else set()))) for k, v in classes.items()}
+    return _fold_classes.get(f, f)
+
+
+def title_glob(needle: str) -> str:
+    """A GLOB pattern (SQLite) matching exactly the titles the FTS index finds for `needle` (3+
+    characters): fold(title) contains fold(needle), where fold is FTS5's, one code point for one,
+    so each character of the needle becomes the class of the characters that fold as it does
+    ('N' → [Nn], 'ễ' → [Ễễ]); GLOB is case-sensitive and literal otherwise (* ? [ in a class)."""
+    out = []
+    for f in fts_fold(needle):
+        members = _folding_as(f)        # cased letters only when more than one: no ] ^ - inside
+        out.append(f"[{members}]" if len(members) > 1 or f in "*?[" else f)
+    return "*" + "".join(out) + "*"
+
+
+def title_like(needle: str) -> str:
+    """A LIKE pattern (SQLite, ESCAPE '\\') that every title `title_glob` matches matches too,
+    and that SQLite checks faster: its LIKE ignores ASCII case only, so a character of the needle
+    stays when every character that folds as it does is ASCII ('n' for [Nn]) and becomes '_'
+    otherwise ('ễ'; 's', which 'ſ' folds to). It leaves the GLOB few titles to check: a GLOB of
+    character classes costs ~2 µs a title in SQLite 3.40, this LIKE a tenth of that."""
+    out = []
+    for f in fts_fold(needle):
+        members = _folding_as(f)
+        if not all(ord(m) < 128 for m in members):
+            out.append("_")
+        elif len(members) > 1:          # an ASCII letter and its capital: LIKE folds them
+            out.append(f)
+        else:
+            out.append("\\" + f if f in "%_\\" else f)
+    return "%" + "".join(out) + "%"
 
 
 def like_escape(s: str) -> str:
