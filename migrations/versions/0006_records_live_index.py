@@ -1,5 +1,5 @@
 """the live records of a case (superseded = false) in a partial index: every action reads them and
-supersedes a step's old ones, and walked every version a case had ever saved; (case_id, kind) for
+supersedes a step's old ones, and walked every version a case had ever saved; (kind, case_id) for
 a case's documents instead of (case_id, step_key, kind)
 
 Revision ID: 0006
@@ -21,12 +21,13 @@ def upgrade():
     op.create_index('ix_records_live', 'records', ['case_id', 'step_key', 'kind'], unique=False,
                     sqlite_where=live, postgresql_where=live)
     # (case_id, step_key, kind) over every version: the planner could take it for the live records
-    # (SQLite did, on a database without statistics); a case's documents need only (case_id, kind)
+    # (SQLite did, on a database without statistics), and so it would any index that begins with
+    # case_id; a case's documents are found by (kind, case_id)
     op.drop_index('ix_records_case_step', table_name='records')
-    op.create_index('ix_records_case_kind', 'records', ['case_id', 'kind'], unique=False)
+    op.create_index('ix_records_kind_case', 'records', ['kind', 'case_id'], unique=False)
 
 
 def downgrade():
-    op.drop_index('ix_records_case_kind', table_name='records')
+    op.drop_index('ix_records_kind_case', table_name='records')
     op.create_index('ix_records_case_step', 'records', ['case_id', 'step_key', 'kind'], unique=False)
     op.drop_index('ix_records_live', table_name='records')
