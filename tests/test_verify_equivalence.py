@@ -22,15 +22,19 @@ from workflow.store import GENESIS, chain_head, events
 
 # ---- the reference: audit.verify as it was before the raw path (commit ce69e91) ------------------
 
-def reference_verify(conn: Connection, batch: int = 5000) -> Verification:
+def old_verify(conn: Connection, batch: int = 5000, first_row: bool = False) -> Verification:
+    """The old verifier, as it was; `first_row`: its first batch from the log's first row instead of
+    seq > 0, as the raw path has read it since 0f557b5 (an event forged at seq 0 or below was out of
+    sight here; see test_an_event_forged_below_seq_1_is_reported)."""
     head = conn.execute(select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)).first()
     cols = (events.c.seq, events.c.prev_hash, events.c.case_id, events.c.at, events.c.actor_id,
             events.c.actor, events.c.role, events.c.unit_id, events.c.kind, events.c.from_state,
             events.c.to_state, events.c.payload, events.c.hash)
     prev_hash, expected_seq, count = GENESIS, 1, 0
-    last = 0
+    last = None if first_row else 0
     while True:
-        rows = conn.execute(select(*cols).where(events.c.seq > last).order_by(events.c.seq).limit(batch)).all()
+        q = select(*cols).order_by(events.c.seq).limit(batch)
+        rows = conn.execute(q if last is None else q.where(events.c.seq > last)).all()
         if not rows:
             break
         for r in rows:
@@ -61,6 +65,11 @@ def reference_verify(conn: Connection, batch: int = 5000) -> Verification:
         return Verification(False, count, head.seq, f"event {head.seq} does not match the chain head "
                             "(the event or the head was altered)", head.seq)
     return Verification(True, count, head_seq=head.seq)
+
+
+def reference_verify(conn: Connection, batch: int = 5000) -> Verification:
+    """What audit.verify and verify_core must answer: the old verifier, from the log's first row."""
+    return old_verify(conn, batch, first_row=True)
 
 
 # ---- a chain, and ways to tamper with it ---------------------------------------------------------
@@ -309,3 +318,18 @@ def test_an_unreadable_time_in_the_same_batch_as_the_first_bad_event_raises_as_b
     expected = _outcome(store, reference_verify, batch=batch)
     assert _outcome(store, audit.verify, batch=batch) == expected
     assert _outcome(store, audit.verify_core, batch=batch) == expected
+
+
+@pytest.mark.parametrize("seq", [0, -1])
+def test_an_event_forged_below_seq_1_is_reported(store, seq):
+    """An event stored at seq 0 or below is in no chain. verify reads the log from its first row and
+    reports it; so does verify_core now (the old verifier, reading seq > 0, did not see it)."""
+    rows = _build(store, 4)
+    with store.write() as c:
+        c.execute(events.insert().values(**_row(seq, GENESIS, T0, 1)))
+    want = Verification(False, 0, 1, f"event {seq} is out of order", 4)
+    for batch in (1, 5000):
+        assert _outcome(store, audit.verify, batch=batch) == want
+        assert _outcome(store, audit.verify_core, batch=batch) == want
+    assert _outcome(store, old_verify) == Verification(True, 4, head_seq=4)
+    assert _outcome(store, reference_verify) == want
