@@ -6,7 +6,6 @@ upgrade. PostgreSQL through a `postgresql+psycopg://` URL. The schema is created
 (`flask --app wsgi init-db`); `metadata.create_all` is used only for throw-away databases."""
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 import os
 import sqlite3
@@ -359,7 +358,6 @@ api_tokens = Table(
 )
 
 GENESIS = "0" * 64
-_WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar("cadreflow_writing", default=False)
 _BEGIN_WRITE, _BEGIN_READ = text("BEGIN IMMEDIATE"), text("BEGIN")     # SQLite: we begin ourselves
 
 
@@ -429,6 +427,72 @@ def _ping_when_idle(engine: Engine, after: float) -> None:
             raise exc.DisconnectionError("the database did not answer a ping")
 
 
+class WriteUnit:
+    """One write transaction, on a pooled DBAPI connection, begun and ended by Store.write.
+
+    Through SQLAlchemy's Connection and its transaction objects an empty write transaction cost
+    211 k instructions, against 67 k on the pooled DBAPI connection itself: a tenth of an audited
+    action (callgrind; bench/transitions.py). The write path's statements go to the driver's cursor
+    (workflow/fastsql.py), which needs only `dialect`, `connection` and `invalidate`; anything else
+    a caller asks of it (execute, exec_driver_sql, begin_nested, scalar…) goes to a SQLAlchemy
+    Connection over this same DBAPI connection, inside this same transaction, made the first time
+    it is needed: Core statements run, map errors and invalidate lost connections as they always
+    do. That Connection joins no engine events (the transaction is already begun; a listener on
+    the engine sees the reads, not the Core statements of a write)."""
+    __slots__ = ("engine", "dialect", "connection", "_core")
+
+    def __init__(self, engine: Engine, fairy):
+        self.engine, self.dialect, self.connection, self._core = engine, engine.dialect, fairy, None
+
+    def _sa(self) -> Connection:
+        if self._core is None:
+            # as SQLAlchemy itself wraps a DBAPI connection it holds (engine/create.py, first_connect)
+            core = Connection(self.engine, connection=self.connection, _has_events=False, _allow_revalidate=False)
+            core.begin()            # SQLAlchemy's record of the transaction begun here: BEGIN is not sent again
+            self._core = core
+        return self._core
+
+    def __getattr__(self, name: str):
+        return getattr(self._sa(), name)
+
+    @property
+    def info(self) -> dict:
+        return self.connection.info
+
+    def invalidate(self, exception: BaseException | None = None) -> None:
+        if self._core is not None:
+            self._core.invalidate(exception)
+        else:
+            self.connection.invalidate(exception)
+
+    def end(self, *, commit: bool) -> None:
+        """Commit, or roll back. A failed commit raises as SQLAlchemy raises it (a lost connection is
+        invalidated: the pool reconnects); a failed rollback, which only follows another error, drops
+        the connection and leaves that error to be raised."""
+        fairy, dbapi = self.connection, self.dialect.loaded_dbapi
+        if not commit:
+            try:
+                if self._core is not None:
+                    self._core.rollback()
+                elif fairy.is_valid:
+                    fairy.rollback()
+            except Exception:  # noqa: BLE001 - the error that made us roll back is the one to report
+                if fairy.is_valid:
+                    fairy.invalidate()
+            return
+        if self._core is not None:
+            self._core.commit()
+            return
+        try:
+            fairy.commit()
+        except dbapi.Error as e:
+            lost = self.dialect.is_disconnect(e, fairy, None)
+            if lost:
+                fairy.invalidate(e)
+            raise exc.DBAPIError.instance("COMMIT", None, e, dbapi.Error, connection_invalidated=lost,
+                                          dialect=self.dialect) from e
+
+
 class Store:
     def __init__(self, url: str, *, synchronous: str = "FULL", pool_size: int = 5, echo: bool = False,
                  pg_ping_after: float = PG_PING_AFTER):
@@ -467,22 +531,33 @@ class Store:
 
         @event.listens_for(self.engine, "begin")
         def _begin(conn):
-            # on the driver's cursor: through Core this statement alone cost ~60 µs per transaction
-            fastsql.run(conn, _BEGIN_WRITE if _WRITING.get() else _BEGIN_READ)
+            # reads (and any other Core transaction); writes begin themselves (WriteUnit). On the
+            # driver's cursor: through Core this statement alone cost ~60 µs per transaction
+            fastsql.run(conn, _BEGIN_READ)
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """One transaction that will write: committed on success, rolled back on any error."""
-        with self.engine.connect() as conn:
-            # tells the begin listener to take SQLite's write lock now (a branched connection with
-            # an execution option said the same for ~8 µs more per transaction)
-            token = _WRITING.set(True)
-            try:
-                tx = conn.begin()
-            finally:
-                _WRITING.reset(token)
-            with tx:
-                yield conn
+    def write(self) -> Iterator["WriteUnit"]:
+        """One transaction that will write: committed on success, rolled back on any error. On
+        SQLite it takes the write lock first (BEGIN IMMEDIATE), so two writers queue instead of
+        failing on a lock upgrade."""
+        dialect = self.engine.dialect
+        try:
+            fairy = self.engine.raw_connection()        # the pool's: its events run (PRAGMAs, ping)
+        except dialect.loaded_dbapi.Error as e:       # as Engine.connect() raises it
+            raise exc.DBAPIError.instance(None, None, e, dialect.loaded_dbapi.Error, dialect=dialect,
+                                          connection_invalidated=dialect.is_disconnect(e, None, None)) from e
+        unit = WriteUnit(self.engine, fairy)
+        try:
+            if self.is_sqlite:
+                fastsql.run(unit, _BEGIN_WRITE)
+            yield unit
+        except BaseException:
+            unit.end(commit=False)
+            raise
+        else:
+            unit.end(commit=True)
+        finally:
+            fairy.close()
 
     @contextmanager
     def read(self, *, snapshot: bool = False) -> Iterator[Connection]:
