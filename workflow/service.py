@@ -166,17 +166,22 @@ class Page:
 COUNT_WINDOW = 1000
 
 
-def _count_upto(c: Connection, query, offset: int, per_page: int) -> tuple[int, bool]:
-    """(matches, exact) of `query` (a SELECT of the rows), counting at most COUNT_WINDOW past `offset`
-    (and always past the page itself, so an inexact count leaves a next page to go to)."""
-    cap = offset + max(COUNT_WINDOW, per_page + 1)
-    n = c.execute(select(func.count()).select_from(query.limit(cap + 1).subquery())).scalar_one()
-    return (n, True) if n <= cap else (cap, False)
+def _count_cap(offset: int, per_page: int) -> int:
+    """How many matches a pager counts: COUNT_WINDOW past `offset`, and always past the page itself
+    (so an inexact count leaves a next page to go to)."""
+    return offset + max(COUNT_WINDOW, per_page + 1)
 
 
 def _count(c: Connection, query, limit: int) -> int:
     """How many rows `query` has, counting at most `limit`."""
     return c.execute(select(func.count()).select_from(query.limit(limit).subquery())).scalar_one()
+
+
+def _count_upto(c: Connection, query, offset: int, per_page: int) -> tuple[int, bool]:
+    """(matches, exact) of `query` (a SELECT of the rows), counted up to `_count_cap`."""
+    cap = _count_cap(offset, per_page)
+    n = _count(c, query, cap + 1)
+    return (n, True) if n <= cap else (cap, False)
 
 
 _NEWEST = (cases.c.updated_at.desc(), cases.c.id.desc())      # the case list's order
@@ -186,8 +191,6 @@ _NEWEST = (cases.c.updated_at.desc(), cases.c.id.desc())      # the case list's 
 # spread over, in proportion to the matches the page needs, and at least TITLE_WALK_MIN.
 TITLE_WALK_MIN = 2000
 TITLE_WALK_SPAN = 4
-
-
 TITLE_IDS_MAX = 2 * COUNT_WINDOW      # the ids of all the matches, handed back as parameters, at most
 
 
@@ -848,7 +851,7 @@ class Workflow:
             user = self._user(c, actor_id)
             cond, needle = self._case_filters(c, user, **filters)
             offset = (page - 1) * per_page
-            cap = offset + max(COUNT_WINDOW, per_page + 1)
+            cap = _count_cap(offset, per_page)
             if needle:
                 rows, total, exact = self._title_page(c, cond, needle, offset, per_page, cap)
             elif offset >= COUNT_WINDOW:
@@ -984,7 +987,7 @@ class Workflow:
             items = [self._summary(dict(r._mapping)) for r in rows]
             if len(items) < limit:
                 return Page(items, len(items), 1, limit)
-            cap = max(COUNT_WINDOW, limit + 1)
+            cap = _count_cap(0, limit)
             # counted in no order: ordered, PostgreSQL sorted every waiting case before counting 1,001
             total = sum(_count(c, select(literal(1)).select_from(cases).where(*cond), cap + 1) for cond, _ in parts)
             return Page(items, min(total, cap), 1, limit, total <= cap)
