@@ -65,6 +65,22 @@ def test_my_work_pages_through_many_cases(browser, wf, org):
     assert b.page.split("Tất cả hồ sơ")[1].count("Hồ sơ số thứ") == 3
 
 
+def test_a_page_past_the_last_says_so_and_leads_to_the_last_page(browser, wf, org):
+    for n in range(23):
+        wf.open_case(org.staff, "party-admission", f"Hồ sơ số thứ {n:02d}")
+    b = browser("staff")
+    r = b.get("/?page=9&procedure=party-admission")
+    assert r.status_code == 200
+    listed = b.page.split("Tất cả hồ sơ")[1]
+    assert "23 hồ sơ" in listed and "Trang 9 không có hồ sơ nào: danh sách chỉ có 2 trang." in listed
+    assert "Không có hồ sơ nào phù hợp" not in listed
+    assert 'href="/?page=2&amp;procedure=party-admission"' in listed
+    b.get("/?page=9&procedure=party-admission&lang=en")
+    assert "Page 9 has no cases: the list has only 2 pages." in b.page and "Go to the last page" in b.page
+    b.get("/?page=9&q=số thứ 05&lang=vi")    # one page of one match: back to the list's first page
+    assert "danh sách chỉ có 1 trang." in b.page and 'href="/?q=' in b.page
+
+
 def test_a_list_longer_than_the_count_window_says_more_than_and_pages_on(browser, wf, org, monkeypatch):
     monkeypatch.setattr("workflow.service.COUNT_WINDOW", 10)
     monkeypatch.setattr("web.cases.PER_PAGE", 5)
