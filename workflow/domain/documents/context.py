@@ -17,10 +17,11 @@ from .model import (BASES, Assignment, Conference, ConferenceResult, ContentsEnt
                     Tally)
 
 MAX_BALLOTS = 2000
-SCALES = {
-    "two_level": (("agree", "Đồng ý"), ("disagree", "Không đồng ý")),
-    "three_level": (("high", "Tín nhiệm cao"), ("confidence", "Tín nhiệm"), ("low", "Tín nhiệm thấp")),
-    "nominate": (("agree", "Số phiếu giới thiệu"),),
+SCALES = {  # (the count's key in Votes.counts, the column's title, how a sentence says it)
+    "two_level": (("agree", "Đồng ý", "đồng ý"), ("disagree", "Không đồng ý", "không đồng ý")),
+    "three_level": (("high", "Tín nhiệm cao", "tín nhiệm cao"), ("confidence", "Tín nhiệm", "tín nhiệm"),
+                    ("low", "Tín nhiệm thấp", "tín nhiệm thấp")),
+    "nominate": (("agree", "Số phiếu giới thiệu", "giới thiệu"),),
 }
 _TYPES: dict[str, Callable[[Any], bool]] = {
     "string": lambda v: isinstance(v, str) and bool(v.strip()),
@@ -105,10 +106,11 @@ def tally_values(t: Tally) -> dict[str, Any]:
     measures = SCALES[t.scale]
     rows = []
     for i, v in enumerate(t.candidates, 1):
-        cells = [{"label": label, "count": str(v.counts.get(m, 0)), "share": percent(v.counts.get(m, 0), base)}
-                 for m, label in measures]
+        cells = [{"label": label, "phrase": phrase, "count": str(v.counts.get(m, 0)),
+                  "share": percent(v.counts.get(m, 0), base)} for m, label, phrase in measures]
+        summary = ", ".join(f"{c['count']} phiếu {c['phrase']} ({c['share']})" for c in cells)
         rows.append({"no": i, "name": v.name, "added": v.added, "outcome": v.outcome, "cells": cells,
-                     "note": "giới thiệu thêm" if v.added else ""})
+                     "note": "giới thiệu thêm" if v.added else "", "summary": summary})
     if t.announced:
         announced = "Kết quả kiểm phiếu được công bố tại hội nghị."
     else:
@@ -118,6 +120,16 @@ def tally_values(t: Tally) -> dict[str, Any]:
             "base": t.base, "base_name": BASES[t.base], "base_value": base, "columns": [m[1] for m in measures],
             "rows": rows, "announced": t.announced, "announced_sentence": announced,
             "base_sentence": f"Tỷ lệ phần trăm tính trên {BASES[t.base]} ({base})."}
+
+
+def subject_text(family: Family, subject: str) -> str:
+    """The subject under the kind's name: Party documents begin it in lower case ("về việc bổ
+    nhiệm cán bộ", 36-HD/VPTW Phụ lục 3), State documents with a capital ("Về việc bổ nhiệm...")."""
+    s = subject.strip()
+    if not s:
+        return ""
+    first = s[0].lower() if family is Family.PARTY else s[0].upper()
+    return first + s[1:]
 
 
 def _endings(lines: Sequence[str], sep: str, last: str) -> list[str]:
@@ -163,12 +175,13 @@ def envelope(req: DocumentRequest, kind: DocumentKind) -> dict[str, Any]:
     official = family is not Family.BALLOT
     return {
         "kind": kind.key, "family": family.value, "type_name": kind.type_name,
-        "issuer": {"superior": (req.issuer.superior or "").upper(), "name": req.issuer.name.upper(),
-                   "place": req.issuer.place},
+        "issuer": {"superior": (req.issuer.superior or "").upper(), "name": " ".join(req.issuer.name.upper().split()),
+                   "name_lines": [x.strip() for x in req.issuer.name.upper().splitlines() if x.strip()],
+                   "place": req.issuer.place, "text": req.issuer.full_name or req.issuer.name},
         "number": number_line(family, req.number, kind.code, req.issuer.code) if official and kind.code else "",
         "place_date": place_date_line(req.issuer.place, req.date) if official else "",
         "date_words": date_words(req.date), "short_date": short_date(req.date),
-        "subject": req.subject.strip(),
+        "subject": subject_text(family, req.subject),
         "recipients": recipients_lines(family, req.recipients),
         "signature": signature_values(req, kind),
         "verification": ({"code": req.verification.code, "url": req.verification.url}
@@ -217,6 +230,7 @@ def _derived(kind: DocumentKind, req: DocumentRequest, ctx: dict[str, Any]) -> d
         out["decider_upper"] = str(f.get("decider", "")).upper()
         start = f.get("effective_from")
         out["effective"] = f"kể từ ngày {short_date(start)}" if start else "kể từ ngày ký"
+        out["executors_text"] = ", ".join(x.strip() for x in f.get("executors", ()) if x.strip())
         years = f.get("term_years")
         out["term"] = f"{two_digits(years)} năm" if years else ""
     if "agree" in kind.fields and "members" in kind.fields:
@@ -228,6 +242,13 @@ def _derived(kind: DocumentKind, req: DocumentRequest, ctx: dict[str, Any]) -> d
                                 fields={"copies": "invalid"})
         out["ballots"] = list(range(1, copies + 1))
         out["write_in_rows"] = list(range(1, (f.get("write_in") or 0) + 1))
+    if "summoned" in kind.fields and "present" in kind.fields:
+        out["absent_count"] = max(f.get("summoned", 0) - f.get("present", 0), 0)
+    if kind.signature == "minutes":
+        c = f.get("conference")
+        if c.chair is None or c.secretary is None:
+            raise DocumentError("missing_field", f"{kind.key}: the minutes need the conference's chair and secretary",
+                                fields={"conference.chair": "required", "conference.secretary": "required"})
     if kind.signature == "counting-board":
         board = ctx.get("counting_board") or []
         out["board_head"] = board[0] if board else None

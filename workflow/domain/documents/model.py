@@ -14,7 +14,8 @@ from .formats import Authority, Family
 class IssuingBody:
     """The issuing block at the top left. `superior` is the body directly above (printed plain),
     `name` the issuer itself (printed bold): e.g. superior "Tỉnh ủy Quảng Nam", name "Ban Tổ chức";
-    or no superior and name "Tỉnh ủy Quảng Nam". `code` is the issuer's part of the number symbol
+    or no superior and name "Tỉnh ủy Quảng Nam". A line break in `name` is kept in the header
+    ("Ủy ban nhân dân\ntỉnh Quảng Nam"). `code` is the issuer's part of the number symbol
     (TU, BTCTU, ĐU, UBND, SNV...); `place` the place name of the date line."""
 
     name: str
@@ -22,6 +23,7 @@ class IssuingBody:
     place: str
     family: Family
     superior: str | None = None
+    full_name: str | None = None  # how a sentence names it: "Ban Tổ chức Tỉnh ủy" (default: name)
 
 
 @dataclass(frozen=True)

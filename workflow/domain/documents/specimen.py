@@ -12,7 +12,7 @@ from .model import (Assignment, Conference, ConferenceResult, ContentsEntry, Doc
                     Signature, Tally, Verification, Votes)
 
 PARTY_ISSUER = IssuingBody(name="Tỉnh ủy Quảng Nam", code="TU", place="Quảng Nam", family=Family.PARTY)
-STATE_ISSUER = IssuingBody(name="Ủy ban nhân dân tỉnh Quảng Nam", code="UBND", place="Quảng Nam",
+STATE_ISSUER = IssuingBody(name="Ủy ban nhân dân\ntỉnh Quảng Nam", full_name="Ủy ban nhân dân tỉnh Quảng Nam", code="UBND", place="Quảng Nam",
                            family=Family.STATE)
 BALLOT_ISSUER = IssuingBody(name="Sở Y tế tỉnh Quảng Nam", code="SYT", place="Quảng Nam", family=Family.BALLOT)
 SIGNATURES = {
