@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docx import Document
-from docx.enum.section import WD_SECTION
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -376,7 +375,7 @@ def body_vote_minutes(s: Sheet, family: str) -> None:
     s.para("{{ loop.index }}. Đồng chí {{ m.name }}{% if m.post %}, {{ m.post }}{% endif %} – "
            "{{ 'Trưởng ban' if loop.first else 'Thành viên' }};")
     s.tag("endfor")
-    s.para("đã tiến hành kiểm phiếu {{ purpose }}. Kết quả như sau:")
+    s.para("đã tiến hành kiểm phiếu {{ purpose }}. Kết quả như sau:", indent=False)
     s.para(("I. SỐ LIỆU CHUNG", "b"), indent=False)
     for label, key, unit in (("Tổng số người được triệu tập", "summoned", "đồng chí"),
                              ("Số người có mặt", "present", "đồng chí"), ("Số phiếu phát ra", "issued", "phiếu"),
@@ -561,10 +560,11 @@ def ballot(s: Sheet, kind: str) -> None:
     elif kind == "opinion-ballot":
         s.para("{% if post %}về nhân sự dự kiến giữ chức vụ {{ post }}{% endif %}", align=C, after=0)
     s.para(("{{ conference.name }}, {{ conference.date }}", "i"), align=C, after=12)
-    widths = [10, 55, 55] + [int(45 / len(heads))] * len(heads)
+    widths = [10, 50, 45] + [int(60 / len(heads))] * len(heads)
     t = s.table(widths, rows=4, grid=True)
     for cell, h in zip(t.rows[0].cells, ["TT", "Họ và tên", "Chức vụ"] + heads):
-        _first_cell_text(cell, h, bold=True, size=12)
+        _first_cell_text(cell, h, bold=True, size=11)
+    t.rows[2].height, t.rows[2].height_rule = Mm(11), WD_ROW_HEIGHT_RULE.AT_LEAST
     _first_cell_text(t.rows[1].cells[0], "{%tr for c in candidates %}", size=12)
     for i, (cell, v) in enumerate(zip(t.rows[2].cells, ["{{ loop.index }}", "{{ c.name }}", "{{ c.current }}"]
                                       + [""] * len(heads))):

@@ -173,12 +173,15 @@ def envelope(req: DocumentRequest, kind: DocumentKind) -> dict[str, Any]:
         raise DocumentError("unsupported_family", f"{kind.key} is not issued with a {family.value} header "
                             f"(only {allowed})", kind=kind.key, family=family.value)
     official = family is not Family.BALLOT
+    # minutes are numbered only when the register gave them a number; a signed document always
+    # shows its number line (blank in a draft)
+    numbered = official and bool(kind.code) and (kind.signature == "authority" or req.number is not None)
     return {
         "kind": kind.key, "family": family.value, "type_name": kind.type_name,
         "issuer": {"superior": (req.issuer.superior or "").upper(), "name": " ".join(req.issuer.name.upper().split()),
                    "name_lines": [x.strip() for x in req.issuer.name.upper().splitlines() if x.strip()],
                    "place": req.issuer.place, "text": req.issuer.full_name or req.issuer.name},
-        "number": number_line(family, req.number, kind.code, req.issuer.code) if official and kind.code else "",
+        "number": number_line(family, req.number, kind.code, req.issuer.code) if numbered else "",
         "place_date": place_date_line(req.issuer.place, req.date) if official else "",
         "date_words": date_words(req.date), "short_date": short_date(req.date),
         "subject": subject_text(family, req.subject),
