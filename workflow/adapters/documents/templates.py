@@ -15,8 +15,8 @@ import yaml
 from docx.opc.exceptions import PackageNotFoundError
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from workflow.domain.documents import (DocumentError, DocumentKind, Family, build_context, parse_kinds, placeholders,
                                        specimen)
@@ -83,14 +83,7 @@ def check_template(data: bytes, kind: DocumentKind, family: Family) -> None:
     if unknown:
         raise DocumentError("unknown_placeholder", f"unknown placeholder(s) in the {kind.key} template: "
                             + ", ".join(unknown), names=unknown, kind=kind.key)
-    try:
-        render_template(data, build_context(sample, kind), qr_png=None)
-    except UndefinedError as e:
-        raise DocumentError("unknown_placeholder", f"the {kind.key} template uses a placeholder that does not "
-                            f"exist: {e.message}", names=[str(e.message)], kind=kind.key) from e
-    except TemplateSyntaxError as e:
-        raise DocumentError("template_syntax", f"the template's placeholders do not parse: {e.message}",
-                            problem=str(e.message)) from e
+    render_template(data, build_context(sample, kind), qr_png=None)  # a misspelt attribute fails here
 
 
 def render_template(data: bytes, context: dict, qr_png: bytes | None) -> bytes:
@@ -98,7 +91,15 @@ def render_template(data: bytes, context: dict, qr_png: bytes | None) -> bytes:
     tpl = open_template(data)
     ctx = dict(context)
     ctx["qr"] = InlineImage(tpl, io.BytesIO(qr_png), width=Mm(16)) if qr_png else ""
-    tpl.render(ctx, jinja_env=jinja_env(), autoescape=True)
+    try:
+        tpl.render(ctx, jinja_env=jinja_env(), autoescape=True)
+    except SecurityError as e:
+        raise DocumentError("template_unsafe", f"the template reaches for something it may not: {e}") from e
+    except UndefinedError as e:
+        raise DocumentError("unknown_placeholder", f"the template uses a placeholder that does not exist: "
+                            f"{e.message}", names=[str(e.message)]) from e
+    except TemplateError as e:
+        raise DocumentError("template_syntax", f"the template's placeholders do not parse: {e.message}") from e
     out = io.BytesIO()
     tpl.save(out)
     return out.getvalue()
