@@ -534,7 +534,7 @@ def body_cover(s: Sheet, family: str) -> None:
     s.para("Số hồ sơ: {{ case_ref }} · Mở ngày {{ opened }}{% if closed %} · Kết thúc ngày {{ closed }}"
            "{% endif %}", align=C, after=18)
     s.para(("MỤC LỤC", "b"), align=C, after=6)
-    t = s.table([10, 30, 95, 15, 15], rows=4, grid=True)
+    t = s.table([10, 30, 89, 18, 18], rows=4, grid=True)
     for cell, h in zip(t.rows[0].cells, ("TT", "Bước", "Tài liệu", "Trang", "Số trang")):
         _first_cell_text(cell, h, bold=True, size=12)
     _first_cell_text(t.rows[1].cells[0], "{%tr for e in entries %}", size=12)
