@@ -135,13 +135,25 @@ def _width_of(cell) -> int:
 
 
 def _border(p, side: str) -> None:
-    ppr = p._p.get_or_add_pPr()  # python-docx has no public paragraph-border API
+    # python-docx has no paragraph-border API: the w:pBdr element, through lxml on the public element
+    para = p.paragraph_format.element
+    ppr = para.find(qn("w:pPr"))
+    if ppr is None:
+        ppr = OxmlElement("w:pPr")
+        para.insert(0, ppr)
     borders = OxmlElement("w:pBdr")
     edge = OxmlElement(f"w:{side}")
     for k, v in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
         edge.set(qn(k), v)
     borders.append(edge)
-    ppr.append(borders)
+    # Word wants pPr's children in the schema's order: pBdr after these, before the rest
+    before = {qn(f"w:{t}") for t in ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr",
+                                     "widowControl", "numPr", "suppressLineNumbers")}
+    after = next((child for child in ppr if child.tag not in before), None)
+    if after is None:
+        ppr.append(borders)
+    else:
+        after.addprevious(borders)
 
 
 def _field(paragraph, instruction: str) -> None:
@@ -153,7 +165,7 @@ def _field(paragraph, instruction: str) -> None:
     text.text = "2"
     run.append(text)
     fld.append(run)
-    paragraph._p.append(fld)
+    paragraph.paragraph_format.element.append(fld)
 
 
 def _first_cell_text(cell, text: str, **kw) -> None:
