@@ -573,19 +573,19 @@ def ballot(s: Sheet, kind: str) -> None:
         s.para("{% if post %}về nhân sự dự kiến giữ chức vụ {{ post }}{% endif %}", align=C, after=0)
     s.para(("{{ conference.name }}, {{ conference.date }}", "i"), align=C, after=12)
     widths = [10, 50, 45] + [int(60 / len(heads))] * len(heads)
-    t = s.table(widths, rows=4, grid=True)
+    write_in = kind == "nomination-ballot"  # blank rows for names outside the list
+    t = s.table(widths, rows=7 if write_in else 4, grid=True)
     for cell, h in zip(t.rows[0].cells, ["TT", "Họ và tên", "Chức vụ"] + heads):
         _first_cell_text(cell, h, bold=True, size=11)
-    t.rows[2].height, t.rows[2].height_rule = Mm(11), WD_ROW_HEIGHT_RULE.AT_LEAST
-    _first_cell_text(t.rows[1].cells[0], "{%tr for c in candidates %}", size=12)
-    for i, (cell, v) in enumerate(zip(t.rows[2].cells, ["{{ loop.index }}", "{{ c.name }}", "{{ c.current }}"]
-                                      + [""] * len(heads))):
-        _first_cell_text(cell, v, size=13, align=L if i in (1, 2) else C)
-    _first_cell_text(t.rows[3].cells[0], "{%tr endfor %}", size=12)
-    if kind == "nomination-ballot":
-        s.tag("for w in write_in_rows")
-        s.para("{{ w }}. ………………………………………………………………………………………", align=L, after=6)
-        s.tag("endfor")
+    loops = [("{%tr for c in candidates %}", ["{{ loop.index }}", "{{ c.name }}", "{{ c.current }}"])]
+    if write_in:
+        loops.append(("{%tr for w in write_in_rows %}", ["{{ candidates|length + w }}", "", ""]))
+    for n, (tag, values) in enumerate(loops):
+        _first_cell_text(t.rows[1 + 3 * n].cells[0], tag, size=12)
+        for i, (cell, v) in enumerate(zip(t.rows[2 + 3 * n].cells, values + [""] * len(heads))):
+            _first_cell_text(cell, v, size=13, align=L if i in (1, 2) else C)
+        t.rows[2 + 3 * n].height, t.rows[2 + 3 * n].height_rule = Mm(11), WD_ROW_HEIGHT_RULE.AT_LEAST
+        _first_cell_text(t.rows[3 + 3 * n].cells[0], "{%tr endfor %}", size=12)
     notes = {
         "confidence-ballot": "Ghi chú: Đối với mỗi người, đánh dấu (X) vào một trong ba ô \"Tín nhiệm cao\", "
                              "\"Tín nhiệm\", \"Tín nhiệm thấp\". Đối với người nào không đánh dấu ô nào, đánh dấu "

@@ -217,7 +217,8 @@ def _fields(case: Case, step: str, kind: str, issuer: IssuingBody) -> dict:
     decider = ("Ban Thường vụ " + issuer.name if issuer.family is Family.PARTY else "Chủ tịch " + " ".join(issuer.name.split()))
     executors = ("Văn phòng " + " ".join(issuer.name.split()), "Ban Tổ chức Tỉnh ủy", "các cơ quan, đơn vị liên quan")
     results = tuple(ConferenceResult(conf_, t) for conf_, t in case.conferences.values() if t is not None)
-    ballot_people = tuple(Person(v.name, post=case.post if v.name == case.person.name else None) for v in tally_or_votes.candidates)
+    ballot_people = tuple(case.person if v.name == case.person.name else Person(v.name)
+                          for v in tally_or_votes.candidates)
     by_kind = {
         "submission": lambda: dict(addressee=_addressee(issuer), candidates=(case.person,), post=case.post,
                                    action=ACTIONS.get(case.procedure, "bổ nhiệm"),
