@@ -30,3 +30,6 @@ def find_chromium() -> str | None:
     if Path("/usr/bin/chromium").is_file():
         return "/usr/bin/chromium"
     return shutil.which("chromium")
+
+# moderate and minor axe-core findings of the run, printed at its end (conftest.pytest_terminal_summary)
+AXE_FINDINGS: list[str] = []

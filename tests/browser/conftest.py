@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +92,12 @@ def page(context):
     p.on("pageerror", lambda e: errors.append(str(e)))
     yield p
     assert not errors, f"JavaScript errors on the pages: {errors}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The moderate and minor axe-core findings (they do not fail the run; serious ones do)."""
+    from browser_support import AXE_FINDINGS
+    if AXE_FINDINGS:
+        terminalreporter.section("axe-core: moderate and minor findings")
+        for line in sorted(set(AXE_FINDINGS)):
+            terminalreporter.write_line(line)
