@@ -1,0 +1,143 @@
+"""Issue 18: Schemathesis checks the API against its OpenAPI document, from outside, as each role.
+
+A live server on a fresh demo database (`flask --app wsgi seed-demo`) is tested over HTTP as a staff
+member, a supervisor and an auditor of the same district, each with a personal token made through the
+pages: every operation with every check Schemathesis has (examples, coverage and fuzzing, positive and
+negative data), then the stateful phase, which follows the document's links from a case to its actions
+with the case's `version` as `expected_version`. The settings and the checks turned off for this API,
+each with its reason, are in tests/api/schemathesis.toml (the same file serves `st run`, README).
+
+One check Schemathesis does not make is added here: a refused request (4xx) changes nothing, neither
+the record (no event) nor any case (no new version).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+from collections import Counter
+from contextlib import closing
+from pathlib import Path
+
+import hypothesis
+import pytest
+import requests
+import schemathesis
+
+from tests.live import ROOT, start_server
+from workflow.demo import PASSWORD, PROVINCE
+
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+ROLES = {"staff": "chuyenvien.dx", "supervisor": "lanhdao.dx", "auditor": "kiemtra.dx"}   # one district
+ACTION = re.compile(r"^/cases/\{case_id\}/[a-z-]+$")
+STATEFUL = hypothesis.settings(max_examples=50, stateful_step_count=10, deadline=None,
+                               suppress_health_check=list(hypothesis.HealthCheck))
+FIGURES: dict[str, Counter] = {}       # per role: requests, statuses, actions with the case's current version
+REPORT = ROOT / "artifacts" / "schemathesis.json"
+WATCHES: dict[int, "Watch"] = {}      # by id() of the role's schema
+
+
+@pytest.fixture(scope="module")
+def api_server(tmp_path_factory):
+    server = start_server(tmp_path_factory.mktemp("cadreflow-schemathesis"), ("bootstrap", "--unit", PROVINCE),
+                          ("seed-demo",))
+    yield server
+    text = server.stop()
+    assert "Traceback" not in text, f"the server logged an exception:\n{text[-4000:]}"
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text(json.dumps({role: dict(c) for role, c in FIGURES.items()}, indent=1, sort_keys=True))
+
+
+def _personal_token(url: str, username: str) -> str:
+    """A personal API token made as a person makes one: sign in, My account, create a token."""
+    s = requests.Session()
+    csrf = lambda page: re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # noqa: E731
+    r = s.post(f"{url}/login", data={"csrf_token": csrf(s.get(f"{url}/login").text), "username": username,
+                                     "password": PASSWORD})
+    assert r.ok and "/login" not in r.url, f"{username} could not sign in"
+    r = s.post(f"{url}/account/tokens", data={"csrf_token": csrf(s.get(f"{url}/account").text),
+                                              "name": "schemathesis"})
+    return re.search(r"\bcf_[\w-]+", r.text).group(0)
+
+
+class Watch:
+    """What the database says around each request: a refusal changes nothing; an action's version is counted."""
+
+    def __init__(self, server, role: str):
+        self.db = server.env["DATABASE_URL"].removeprefix("sqlite:///")
+        self.figures = FIGURES.setdefault(role, Counter())
+        self.before: tuple[int, dict[int, int]] | None = None
+
+    def state(self) -> tuple[int, dict[int, int]]:
+        with closing(sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)) as c:
+            return (c.execute("SELECT count(*) FROM events").fetchone()[0],
+                    dict(c.execute("SELECT id, version FROM cases").fetchall()))
+
+    def before_call(self, case) -> None:
+        self.before = self.state()
+        if ACTION.match(case.operation.path) and isinstance(case.body, dict):
+            self.figures["action requests"] += 1
+            version, case_id = case.body.get("expected_version"), case.path_parameters.get("case_id")
+            if isinstance(version, int) and version == self.before[1].get(case_id):
+                self.figures["action requests with the case's current version"] += 1
+                self.current_version = True
+                return
+        self.current_version = False
+
+    def after_call(self, case, response, phase: str) -> None:
+        self.figures[f"{phase} requests"] += 1
+        self.figures[f"status {response.status_code}"] += 1
+        if self.current_version:
+            answer = "applied" if response.status_code < 300 else response.json().get("error")
+            self.figures[f"action with the current version: {answer}"] += 1
+        if response.status_code >= 400 and self.before is not None:
+            assert self.state() == self.before, (
+                f"{case.method} {case.formatted_path} was refused with {response.status_code} but changed the "
+                f"record or a case: {response.text[:300]}")
+
+
+@pytest.fixture(scope="module", params=list(ROLES))
+def api_schema(request, api_server):
+    """The document as the server serves it, with the settings of schemathesis.toml and this role's token."""
+    os.environ["CADREFLOW_TOKEN"] = _personal_token(api_server.url, ROLES[request.param])
+    try:
+        config = schemathesis.Config.from_path(CONFIG)
+    finally:
+        del os.environ["CADREFLOW_TOKEN"]
+    schema = schemathesis.openapi.from_url(f"{api_server.url}/api/v1/openapi.json", config=config)
+    WATCHES[id(schema)] = Watch(api_server, request.param)
+    return schema
+
+
+lazy_schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@lazy_schema.parametrize()
+def test_every_operation_answers_as_documented_and_a_refusal_changes_nothing(case, api_schema):
+    watch = WATCHES[id(api_schema)]
+    watch.before_call(case)
+    response = case.call_and_validate()
+    watch.after_call(case, response, "examples, coverage and fuzzing")
+
+
+def test_stateful_sequences_follow_links_into_the_workflow(api_schema, request):
+    watch = WATCHES[id(api_schema)]
+
+    class Sequences(api_schema.as_state_machine()):
+        def before_call(self, case):
+            watch.before_call(case)
+
+        def after_call(self, response, case):
+            super().after_call(response, case)
+            watch.after_call(case, response, "stateful")
+
+    Sequences.run(settings=STATEFUL)
+    figures = watch.figures
+    assert figures["stateful requests"] > 0
+    # a request carrying the version the case is at is never taken for a stale one
+    assert figures["action with the current version: version_conflict"] == 0, dict(figures)
+    if request.node.callspec.params["api_schema"] == "staff":
+        # the staff member's cases are listed and opened: the links carry their version into the actions,
+        # which the workflow's own rules then answer
+        assert figures["action requests with the case's current version"] > 0, dict(figures)
