@@ -4,7 +4,8 @@ A live server on a fresh demo database (`flask --app wsgi seed-demo`) is tested 
 member, a supervisor and an auditor of the same district, each with a personal token made through the
 pages: every operation with every check Schemathesis has (examples, coverage and fuzzing, positive and
 negative data), then the stateful phase, which follows the document's links from a case to its actions
-with the case's `version` as `expected_version`. The settings and the checks turned off for this API,
+with the case's `version` as `expected_version`. The server runs on SQLite; when TEST_DATABASE_URL is
+set, a second one on PostgreSQL is tested as the staff member (the role that writes the most). The settings and the checks turned off for this API,
 each with its reason, are in tests/api/schemathesis.toml (the same file serves `st run`, README).
 
 One check Schemathesis does not make is added here: a refused request (4xx) changes nothing, neither
@@ -15,21 +16,25 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 from collections import Counter
-from contextlib import closing
+from contextlib import ExitStack
 from pathlib import Path
 
 import hypothesis
 import pytest
 import requests
 import schemathesis
+from sqlalchemy import create_engine, text
 
-from tests.live import ROOT, start_server
+from tests.live import ROOT, start_server, throwaway_database
 from workflow.demo import PASSWORD, PROVINCE
+from workflow.store import normalise_url
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 ROLES = {"staff": "chuyenvien.dx", "supervisor": "lanhdao.dx", "auditor": "kiemtra.dx"}   # one district
+# (database, role) runs; PostgreSQL's only when TEST_DATABASE_URL is set
+RUNS = [pytest.param(("sqlite", role), id=role) for role in ROLES] + [
+    pytest.param(("postgresql", "staff"), id="staff-postgresql", marks=pytest.mark.postgres)]
 ACTION = re.compile(r"^/cases/\{case_id\}/[a-z-]+$")
 STATEFUL = hypothesis.settings(max_examples=50, stateful_step_count=10, deadline=None,
                                suppress_health_check=list(hypothesis.HealthCheck))
@@ -39,14 +44,27 @@ WATCHES: dict[int, "Watch"] = {}      # by id() of the role's schema
 
 
 @pytest.fixture(scope="module")
-def api_server(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("cadreflow-schemathesis"), ("bootstrap", "--unit", PROVINCE),
-                          ("seed-demo",))
-    yield server
-    text = server.stop()
-    assert "Traceback" not in text, f"the server logged an exception:\n{text[-4000:]}"
+def api_servers(tmp_path_factory):
+    """The demo server on each database, started when first asked for, stopped at the end of the module."""
+    servers: dict = {}
+    with ExitStack() as cleanup:
+        def server(database: str):
+            if database not in servers:
+                url = None
+                if database == "postgresql":
+                    url = cleanup.enter_context(throwaway_database(os.environ["TEST_DATABASE_URL"]))
+                servers[database] = start_server(tmp_path_factory.mktemp(f"cadreflow-schemathesis-{database}"),
+                                                 ("bootstrap", "--unit", PROVINCE), ("seed-demo",), database_url=url)
+                cleanup.callback(_stop, servers[database])
+            return servers[database]
+        yield server
     REPORT.parent.mkdir(exist_ok=True)
-    REPORT.write_text(json.dumps({role: dict(c) for role, c in FIGURES.items()}, indent=1, sort_keys=True))
+    REPORT.write_text(json.dumps({run: dict(c) for run, c in FIGURES.items()}, indent=1, sort_keys=True))
+
+
+def _stop(server) -> None:
+    log = server.stop()
+    assert "Traceback" not in log, f"the server logged an exception:\n{log[-4000:]}"
 
 
 def _personal_token(url: str, username: str) -> str:
@@ -64,15 +82,15 @@ def _personal_token(url: str, username: str) -> str:
 class Watch:
     """What the database says around each request: a refusal changes nothing; an action's version is counted."""
 
-    def __init__(self, server, role: str):
-        self.db = server.env["DATABASE_URL"].removeprefix("sqlite:///")
-        self.figures = FIGURES.setdefault(role, Counter())
+    def __init__(self, server, run: str):
+        self.db = create_engine(normalise_url(server.env["DATABASE_URL"]))
+        self.figures = FIGURES.setdefault(run, Counter())
         self.before: tuple[int, dict[int, int]] | None = None
 
     def state(self) -> tuple[int, dict[int, int]]:
-        with closing(sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)) as c:
-            return (c.execute("SELECT count(*) FROM events").fetchone()[0],
-                    dict(c.execute("SELECT id, version FROM cases").fetchall()))
+        with self.db.connect() as c:
+            return (c.execute(text("SELECT count(*) FROM events")).scalar_one(),
+                    dict(c.execute(text("SELECT id, version FROM cases")).all()))
 
     def before_call(self, case) -> None:
         self.before = self.state()
@@ -97,17 +115,22 @@ class Watch:
                 f"record or a case: {response.text[:300]}")
 
 
-@pytest.fixture(scope="module", params=list(ROLES))
-def api_schema(request, api_server):
+@pytest.fixture(scope="module", params=RUNS)
+def api_schema(request, api_servers):
     """The document as the server serves it, with the settings of schemathesis.toml and this role's token."""
-    os.environ["CADREFLOW_TOKEN"] = _personal_token(api_server.url, ROLES[request.param])
+    database, role = request.param
+    if database == "postgresql":
+        request.getfixturevalue("pg_database")      # skips, saying why, without a PostgreSQL to test on
+    server = api_servers(database)
+    os.environ["CADREFLOW_TOKEN"] = _personal_token(server.url, ROLES[role])
     try:
         config = schemathesis.Config.from_path(CONFIG)
     finally:
         del os.environ["CADREFLOW_TOKEN"]
-    schema = schemathesis.openapi.from_url(f"{api_server.url}/api/v1/openapi.json", config=config)
-    WATCHES[id(schema)] = Watch(api_server, request.param)
-    return schema
+    schema = schemathesis.openapi.from_url(f"{server.url}/api/v1/openapi.json", config=config)
+    WATCHES[id(schema)] = Watch(server, role if database == "sqlite" else f"{role} ({database})")
+    yield schema
+    WATCHES.pop(id(schema)).db.dispose()
 
 
 lazy_schema = schemathesis.pytest.from_fixture("api_schema")
@@ -137,7 +160,7 @@ def test_stateful_sequences_follow_links_into_the_workflow(api_schema, request):
     assert figures["stateful requests"] > 0
     # a request carrying the version the case is at is never taken for a stale one
     assert figures["action with the current version: version_conflict"] == 0, dict(figures)
-    if request.node.callspec.params["api_schema"] == "staff":
+    if request.node.callspec.params["api_schema"][1] == "staff":
         # the staff member's cases are listed and opened: the links carry their version into the actions,
         # which the workflow's own rules then answer
         assert figures["action requests with the case's current version"] > 0, dict(figures)
