@@ -33,7 +33,7 @@ test: install $(AXE)
 	$(BIN)/python -m pytest
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not browser and not load"
+	$(BIN)/python -m pytest -m "not browser and not load and not live"
 
 bench: install
 	$(BIN)/python -m bench

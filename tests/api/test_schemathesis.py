@@ -5,8 +5,9 @@ member, a supervisor and an auditor of the same district, each with a personal t
 pages: every operation with every check Schemathesis has (examples, coverage and fuzzing, positive and
 negative data), then the stateful phase, which follows the document's links from a case to its actions
 with the case's `version` as `expected_version`. The server runs on SQLite; when TEST_DATABASE_URL is
-set, a second one on PostgreSQL is tested as the staff member (the role that writes the most). The settings and the checks turned off for this API,
-each with its reason, are in tests/api/schemathesis.toml (the same file serves `st run`, README).
+set, a second one on PostgreSQL is tested as the staff member (the role that writes the most). The
+settings, and the checks turned off for this API with the reason for each, are in
+tests/api/schemathesis.toml (the same file serves `st run`, README).
 
 One check Schemathesis does not make is added here: a refused request (4xx) changes nothing, neither
 the record (no event) nor any case (no new version).
@@ -29,6 +30,8 @@ from sqlalchemy import create_engine, text
 from tests.live import ROOT, start_server, throwaway_database
 from workflow.demo import PASSWORD, PROVINCE
 from workflow.store import normalise_url
+
+pytestmark = pytest.mark.live
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 ROLES = {"staff": "chuyenvien.dx", "supervisor": "lanhdao.dx", "auditor": "kiemtra.dx"}   # one district

@@ -4,8 +4,9 @@ A server with the demo data (`flask --app wsgi seed-demo`, as an outsider would 
 as each role: from the home page, every link to a page of this site is followed (a few instances of
 each kind of page, every case the user may see), at a desktop width and, for the auditor who sees
 every case, a phone width too (tables wider than the screen); then forms are sent with mistakes, at
-both widths, so their error states are checked too, and the error pages. Serious and critical violations fail the test; moderate and minor ones are
-listed at the end of the run (and with every violation in artifacts/axe/).
+both widths, so their error states are checked too, and the error pages. Serious and critical
+violations fail the test; moderate and minor ones are listed at the end of the run (and with every
+violation in artifacts/axe/).
 
 axe-core is the npm package pinned in tests/browser/package.json (`make test` installs it with
 `npm ci`); it is injected into the test browser's pages only, through Playwright's evaluation, so the
@@ -167,14 +168,26 @@ def _send(page: Page, button: str) -> None:
     page.wait_for_load_state()
 
 
-def _shows_an_error(page: Page) -> None:
+def _send_with_mistakes(page: Page, axe: Axe, what: str, button: str,
+                        by_label: dict[str, str] | None = None) -> None:
+    """Fill the fields (by their labels), send the form, see it refused, and check that page."""
+    for label, value in (by_label or {}).items():
+        page.get_by_label(label).fill(value)
+    _send(page, button)
     expect(page.locator(".is-invalid, .invalid-feedback, .alert-danger").first).to_be_visible()
+    axe.check(what)
 
 
 def _open_case_titled(page: Page, title: str) -> None:
     page.goto("/")
     page.get_by_role("link", name=title).first.click()
     expect(page.get_by_role("heading", level=1, name=title)).to_be_visible()
+
+
+def _as(page: Page, axe: Axe, who: str, username: str) -> None:
+    page.context.clear_cookies()
+    axe.who = who
+    _sign_in(page, username)
 
 
 def test_axe_finds_nothing_serious_on_forms_with_errors_and_error_pages(chromium, demo_server, axe_source, request,
@@ -184,68 +197,44 @@ def test_axe_finds_nothing_serious_on_forms_with_errors_and_error_pages(chromium
         axe = Axe(page, axe_source, "anonymous", width, shots if width == DESKTOP else None)
         page.goto("/login")
         axe.check("sign-in")
-        page.get_by_label("Tên đăng nhập").fill("chuyenvien.dx")
-        page.get_by_label("Mật khẩu").fill("not-the-password")
-        _send(page, "Đăng nhập")
-        _shows_an_error(page)
-        axe.check("wrong password")
+        _send_with_mistakes(page, axe, "wrong password", "Đăng nhập",
+                            {"Tên đăng nhập": "chuyenvien.dx", "Mật khẩu": "not-the-password"})
         page.goto("/no-such-page")
         axe.check("404")
 
-        axe.who = "staff"
-        _sign_in(page, "chuyenvien.dx")
+        _as(page, axe, "staff", "chuyenvien.dx")
         page.goto("/cases/new")
-        _send(page, "Mở hồ sơ")
-        _shows_an_error(page)
-        axe.check("a new case without procedure and title")
+        _send_with_mistakes(page, axe, "a new case without procedure and title", "Mở hồ sơ")
         _open_case_titled(page, "Bổ nhiệm Phó Trưởng Ban Tổ chức Huyện ủy Duy Xuyên")
         page.get_by_role("link", name="Nhập kết quả kiểm phiếu").click()
-        page.get_by_label("Số được triệu tập").fill("10")
-        page.get_by_label("Số có mặt").fill("12")
-        _send(page, "Lưu kết quả kiểm phiếu")
-        _shows_an_error(page)
-        axe.check("a tally with more present than summoned")
+        _send_with_mistakes(page, axe, "a tally with more present than summoned", "Lưu kết quả kiểm phiếu",
+                            {"Số được triệu tập": "10", "Số có mặt": "12"})
         page.goto("/account")
-        page.get_by_label("Mật khẩu hiện tại").fill("not-the-password")
-        page.get_by_label("Mật khẩu mới (ít nhất 10 ký tự)").fill("mot-mat-khau-moi-du-dai")
-        _send(page, "Đổi mật khẩu")
-        _shows_an_error(page)
-        axe.check("a password change with the wrong password")
+        _send_with_mistakes(page, axe, "a password change with the wrong password", "Đổi mật khẩu",
+                            {"Mật khẩu hiện tại": "not-the-password",
+                             "Mật khẩu mới (ít nhất 10 ký tự)": "mot-mat-khau-moi-du-dai"})
         page.goto("/audit")
         axe.check("403")
         page.goto("/cases/999999")
         axe.check("404 of a case")
-        page.context.clear_cookies()
 
-        axe.who = "staff-tam-ky"
-        _sign_in(page, "chuyenvien.tk")
+        _as(page, axe, "staff-tam-ky", "chuyenvien.tk")
         _open_case_titled(page, "Thành lập Đảng bộ Khối doanh nghiệp thành phố Tam Kỳ")
         page.get_by_role("link", name="Nhập nội dung bước").click()
-        page.get_by_label("Danh sách nhân sự dự kiến").fill("Nguyễn Văn An\nNguyễn Văn An")
-        page.get_by_label("Số lượng cấp ủy viên").fill("-3")
-        _send(page, "Lưu")
-        _shows_an_error(page)
-        axe.check("a step form with a name twice and a negative number")
-        page.context.clear_cookies()
+        _send_with_mistakes(page, axe, "a step form with a name twice and a negative number", "Lưu",
+                            {"Danh sách nhân sự dự kiến": "Nguyễn Văn An\nNguyễn Văn An", "Số lượng cấp ủy viên": "-3"})
 
-        axe.who = "supervisor"
-        _sign_in(page, "lanhdao.tinh")
+        _as(page, axe, "supervisor", "lanhdao.tinh")
         _open_case_titled(page, "Bổ nhiệm Phó Chủ tịch UBND huyện Duy Xuyên (nguồn nơi khác)")
         page.locator("#rt-reason").fill("   ")
         page.locator("form").filter(has=page.locator("#rt-reason")).get_by_role("button", name="Trả lại").click()
         page.wait_for_load_state()
         axe.check("a return without a reason")
-        page.context.clear_cookies()
 
-        axe.who = "admin"
-        _sign_in(page, "quantri")
+        _as(page, axe, "admin", "quantri")
         page.goto("/admin/users")
-        _send(page, "Tạo người dùng")
-        _shows_an_error(page)
-        axe.check("a new user with nothing filled in")
+        _send_with_mistakes(page, axe, "a new user with nothing filled in", "Tạo người dùng")
         page.goto("/admin/units")
-        _send(page, "Tạo đơn vị")
-        _shows_an_error(page)
-        axe.check("a new unit without a name")
+        _send_with_mistakes(page, axe, "a new unit without a name", "Tạo đơn vị")
         page.context.close()
         axe.assert_nothing_serious(f"{request.node.name}-{width}")

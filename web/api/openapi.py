@@ -140,7 +140,9 @@ CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": ID}
 
 
 def _q(name: str, schema: dict, desc: str = "") -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": desc}
+    """A list filter: optional, and an empty value (a form field left blank) is taken as absent."""
+    return {"name": name, "in": "query", "required": False, "schema": schema, "allowEmptyValue": True,
+            "description": (desc + "; " if desc else "") + "empty: as if absent"}
 
 
 @lru_cache(maxsize=4)
