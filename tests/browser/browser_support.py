@@ -31,5 +31,7 @@ def find_chromium() -> str | None:
         return "/usr/bin/chromium"
     return shutil.which("chromium")
 
-# moderate and minor axe-core findings of the run, printed at its end (conftest.pytest_terminal_summary)
+# the pages axe-core checked in this run, and its moderate and minor findings, printed at the run's end
+# (conftest.pytest_terminal_summary)
+AXE_CHECKED: list[str] = []
 AXE_FINDINGS: list[str] = []

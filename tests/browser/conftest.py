@@ -95,9 +95,12 @@ def page(context):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The moderate and minor axe-core findings (they do not fail the run; serious ones do)."""
-    from browser_support import AXE_FINDINGS
-    if AXE_FINDINGS:
-        terminalreporter.section("axe-core: moderate and minor findings")
+    """How many pages axe-core checked, and its moderate and minor findings (they do not fail the run;
+    serious and critical ones do)."""
+    from browser_support import AXE_CHECKED, AXE_FINDINGS
+    if AXE_CHECKED:
+        terminalreporter.section("axe-core")
+        terminalreporter.write_line(f"{len(AXE_CHECKED)} page views checked; moderate and minor findings: "
+                                    f"{len(set(AXE_FINDINGS)) or 'none'}")
         for line in sorted(set(AXE_FINDINGS)):
             terminalreporter.write_line(line)

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_support import AXE_FINDINGS, ROOT
+from browser_support import AXE_CHECKED, AXE_FINDINGS, ROOT
 from tests.live import start_server
 from workflow.demo import PASSWORD, PROVINCE
 
@@ -88,6 +88,7 @@ class Axe:
         where = urlsplit(self.page.url)
         url = where.path + (f"?{where.query}" if where.query else "")
         self.checked.append(f"{url} ({what})")
+        AXE_CHECKED.append(f"{self.who} {self.width} {url} ({what})")
         for v in result["violations"]:
             self.violations.append({"who": self.who, "width": self.width, "page": url, "what": what, "rule": v["id"],
                                     "impact": v["impact"], "help": v["help"],
