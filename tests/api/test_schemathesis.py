@@ -6,8 +6,8 @@ pages: every operation with every check Schemathesis has (examples, coverage and
 negative data), then the stateful phase, which follows the document's links from a case to its actions
 with the case's `version` as `expected_version`. The server runs on SQLite; when TEST_DATABASE_URL is
 set, a second one on PostgreSQL is tested as the staff member (the role that writes the most). The
-settings, and the checks turned off for this API with the reason for each, are in
-tests/api/schemathesis.toml (the same file serves `st run`, README).
+settings, and what is relaxed for this API with the reason for each, are in tests/api/schemathesis.toml
+(the same file serves `st run`, README).
 
 One check Schemathesis does not make is added here: a refused request (4xx) changes nothing, neither
 the record (no event) nor any case (no new version).
