@@ -3,7 +3,6 @@ when TEST_DATABASE_URL is set (`.ci/run` sets it); without it the PostgreSQL run
 from __future__ import annotations
 
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,18 +45,11 @@ def pg_database():
     """A throw-away PostgreSQL database for this test session, migrated by Alembic."""
     if _PG_SKIP:
         pytest.skip(_PG_SKIP)
-    admin = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
-    name = f"cadreflow_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = normalise_url(PG_URL).rsplit("/", 1)[0] + "/" + name
+    from tests.live import throwaway_database
     from web.cli import migrate
-    migrate(url)
-    yield url
-    with admin.connect() as c:
-        c.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    with throwaway_database(PG_URL) as url:
+        migrate(url)
+        yield url
 
 
 def _pg_store(url: str) -> Store:

@@ -555,7 +555,9 @@ def init_site(app: Flask) -> None:
         return error_page(status, error_text(e, with_fields=True))
 
     def http_error(e: HTTPException):
-        return error_page(e.code or 500)
+        body, status = error_page(e.code or 500)
+        # the exception's own headers but its Content-Type: a 405 says which methods are allowed (RFC 9110)
+        return body, status, [(k, v) for k, v in e.get_headers() if k.lower() != "content-type"]
 
     for code in (400, 403, 404, 405, 409, 413, 503):
         app.register_error_handler(code, http_error)

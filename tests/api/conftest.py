@@ -98,3 +98,17 @@ def check_against_spec(method: str, path: str, resp) -> None:
         schema_ref = responses[str(resp.status_code)]["content"]["application/json"]["schema"]["$ref"]
     jsonschema.validate(body, {"$ref": "urn:cadreflow-api" + schema_ref}, registry=_REG,
                         cls=jsonschema.Draft202012Validator)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """What Schemathesis sent and met, per role (tests/api/test_schemathesis.py), when it ran."""
+    import sys
+    module = sys.modules.get("tests.api.test_schemathesis")
+    if module is None or not module.FIGURES:
+        return
+    terminalreporter.section("Schemathesis")
+    for role, figures in module.FIGURES.items():
+        requests = sum(n for k, n in figures.items() if k.endswith(" requests") and k != "action requests")
+        versions = {k.split(": ", 1)[1]: n for k, n in figures.items() if k.startswith("action with the current")}
+        terminalreporter.write_line(f"{role}: {requests} requests; actions sent with the case's current version, "
+                                    f"by answer: {versions or 'none'}")

@@ -30,3 +30,8 @@ def find_chromium() -> str | None:
     if Path("/usr/bin/chromium").is_file():
         return "/usr/bin/chromium"
     return shutil.which("chromium")
+
+# the pages axe-core checked in this run, and its moderate and minor findings, printed at the run's end
+# (conftest.pytest_terminal_summary)
+AXE_CHECKED: list[str] = []
+AXE_FINDINGS: list[str] = []

@@ -12,41 +12,14 @@ Screenshots (full page) go to artifacts/screenshots/<test>/<NN>-<what>.png.
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM_ARGS, PASSWORD, ROOT, SHOTS, SKIP_REASON, UNIT, USERS, find_chromium
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class LiveServer:
-    url: str
-    proc: subprocess.Popen
-    log: Path
-
-
-def _flask(env: dict, *args: str) -> str:
-    flask = Path(sys.executable).with_name("flask")
-    r = subprocess.run([str(flask), "--app", "wsgi", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                       timeout=120)
-    if r.returncode != 0:
-        raise RuntimeError(f"flask {' '.join(args)} failed: {r.stdout}\n{r.stderr}")
-    return r.stdout
+from browser_support import CHROMIUM_ARGS, PASSWORD, SHOTS, SKIP_REASON, UNIT, USERS, find_chromium
+from tests.live import start_server
 
 
 @pytest.fixture(scope="session")
@@ -59,40 +32,13 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def live_server(chromium_path, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("cadreflow-browser")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "SECRET_KEY"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp / 'cadreflow.db'}", CADREFLOW_INSTANCE=str(tmp / "instance"),
-               CADREFLOW_ENV="development", PYTHONUNBUFFERED="1")
-    _flask(env, "bootstrap", "--unit", "Tỉnh ủy Quảng Nam")
-    for name, (role, display) in USERS.items():
-        _flask(env, "create-user", name, "--role", role, "--unit", UNIT, "--name", display, "--password", PASSWORD)
-    port = _free_port()
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "run",
-                                 "--host", "127.0.0.1", "--port", str(port), "--no-reload"],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"the app did not start: {log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.1)
-    server = LiveServer(url, proc, log)
+    users = [("create-user", name, "--role", role, "--unit", UNIT, "--name", display, "--password", PASSWORD)
+             for name, (role, display) in USERS.items()]
+    server = start_server(tmp_path_factory.mktemp("cadreflow-browser"), ("bootstrap", "--unit", "Tỉnh ủy Quảng Nam"),
+                          *users)
     yield server
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+    text = server.stop()
     # a server-side traceback is a failure even if every page looked fine
-    text = log.read_text(errors="replace")
     assert "Traceback" not in text, f"the server logged an exception:\n{text[-4000:]}"
 
 
@@ -146,3 +92,15 @@ def page(context):
     p.on("pageerror", lambda e: errors.append(str(e)))
     yield p
     assert not errors, f"JavaScript errors on the pages: {errors}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many pages axe-core checked, and its moderate and minor findings (they do not fail the run;
+    serious and critical ones do)."""
+    from browser_support import AXE_CHECKED, AXE_FINDINGS
+    if AXE_CHECKED:
+        terminalreporter.section("axe-core")
+        terminalreporter.write_line(f"{len(AXE_CHECKED)} page views checked; moderate and minor findings: "
+                                    f"{len(set(AXE_FINDINGS)) or 'none'}")
+        for line in sorted(set(AXE_FINDINGS)):
+            terminalreporter.write_line(line)

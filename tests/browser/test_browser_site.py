@@ -31,7 +31,7 @@ def test_language_toggle_switches_the_pages_to_english_and_back(page, shots):
     expect(page.locator("html")).to_have_attribute("lang", "vi")
     shots(page, "case-vi")
 
-    page.get_by_role("link", name="English").click()
+    page.get_by_role("link", name="EN", exact=True).click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("navigation", name=re.compile("Main navigation", re.I))).to_be_visible()
     expect(page.get_by_role("link", name="My work").first).to_be_visible()
@@ -45,7 +45,7 @@ def test_language_toggle_switches_the_pages_to_english_and_back(page, shots):
     expect(page.get_by_role("heading", name="My work")).to_be_visible()
     shots(page, "home-en")
 
-    page.get_by_role("link", name="Tiếng Việt").click()
+    page.get_by_role("link", name="VI", exact=True).click()
     expect(page.locator("html")).to_have_attribute("lang", "vi")
     expect(page.get_by_role("heading", name="Việc của tôi")).to_be_visible()
     page.goto(case_url(case_id))

@@ -140,7 +140,7 @@ def _date_arg(name: str) -> dt.date | None:
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(spec())
+    return jsonify(spec(tuple(sorted({d.key for d in workflow().registry.all()}))))
 
 
 @bp.get("/me")
@@ -181,12 +181,14 @@ def list_cases():
     status = request.args.get("status") or None
     if status and status not in ("open", "completed", "cancelled"):
         raise Validation("status is open, completed or cancelled", fields={"status": "open|completed|cancelled"})
-    overdue = request.args.get("overdue")
+    overdue = request.args.get("overdue") or None
+    if overdue and overdue not in ("1", "0", "true", "false"):
+        raise Validation("overdue is 1, 0, true or false", fields={"overdue": "1|0|true|false"})
     page = workflow().list_cases(
         _uid(), page=_int_arg("page", 1, 1, 100000), per_page=_int_arg("per_page", 25, 1, 100),
         procedure=(request.args.get("procedure") or None), state=(request.args.get("state") or None),
         unit_id=_int_arg("unit_id"), status=status, text=(request.args.get("q") or None),
-        overdue=overdue in ("1", "true", "yes"))
+        overdue=overdue in ("1", "true"))
     return jsonify({"items": [c.to_dict() for c in page.items], "total": page.total, "page": page.page,
                     "per_page": page.per_page, "pages": page.pages, "total_exact": page.exact})
 
@@ -300,8 +302,12 @@ def json_errors(app: Flask) -> None:
                 if code == 500:
                     app.logger.exception("API error on %s", request.path)
                     return _error("internal", "an internal error occurred; nothing was changed", 500)
-                desc = e.description if isinstance(e, HTTPException) else str(e)
-                return _error(_STATUS_CODES.get(code, "error"), desc, code)
+                if not isinstance(e, HTTPException):
+                    return _error(_STATUS_CODES.get(code, "error"), str(e), code)
+                resp = _error(_STATUS_CODES.get(code, "error"), e.description, code)
+                # the exception's own headers but its Content-Type: a 405 says which methods are allowed (RFC 9110)
+                resp.headers.extend((k, v) for k, v in e.get_headers() if k.lower() != "content-type")
+                return resp
             if prev is not None:
                 return prev(e)
             return e

@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 description of /api/v1. Its schemas are JSON Schema 2020-12: the tests validate
-every real response against them."""
+every real response against them, and Schemathesis generates requests from them, so each parameter says
+what the server enforces (lengths, ranges, enums) and a case's answer links to its actions."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -66,32 +67,65 @@ SCHEMAS = {
         "unit_id": INT, "unit_name": STR, "active": BOOL}),
 }
 
+# What the server enforces (workflow.service and workflow.records): ids are INTEGER columns (path and body
+# ids past 2**31 - 1 are no such row), query ids and counts stop at 10**9 and 10**6, texts at their limits.
+MAX_ID, MAX_QUERY_ID, MAX_COUNT = 2**31 - 1, 10**9, 1_000_000
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+QUERY_ID = {"type": "integer", "minimum": 1, "maximum": MAX_QUERY_ID}
+
+
+def text(most: int, *, required: bool = False) -> dict:
+    """A string of at most `most` characters; a required one is not empty."""
+    return {"type": "string", "maxLength": most, **({"minLength": 1} if required else {})}
+
+
 EXPECTED = {"expected_version": {**INT, "description": "the case version you saw; a stale one gets 409 version_conflict"}}
-COUNT = {"type": "integer", "minimum": 0}
+COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_COUNT}
+DATE = {"type": "string", "format": "date"}
 TALLY = {"type": "object", "required": ["summoned", "present", "issued", "collected", "valid", "invalid", "candidates"],
          "properties": {"summoned": COUNT, "present": COUNT, "issued": COUNT, "collected": COUNT, "valid": COUNT,
-                        "invalid": COUNT, "members": COUNT, "held_on": STR, "place": STR,
-                        "candidates": {"type": "object", "minProperties": 1, "additionalProperties": {
-                            "type": "object", "additionalProperties": COUNT,
-                            "description": "agree/disagree, or high/confidence/low"}}}}
+                        "invalid": COUNT, "members": COUNT, "held_on": DATE, "place": text(300),
+                        "candidates": {"type": "object", "minProperties": 1,
+                                       "propertyNames": {"minLength": 1, "maxLength": 200},
+                                       "additionalProperties": {
+                                           "type": "object", "additionalProperties": COUNT,
+                                           "description": "agree/disagree, or high/confidence/low"}}}}
 ACTIONS = {
     "record": ("Record the current step's form fields", {"fields": {"type": "object"}}, ["fields"]),
     "tally": ("Record a conference's vote tally (counts only: ballots are secret)", {"tally": TALLY}, ["tally"]),
     "request-approval": ("Ask a supervisor to approve leaving the step", {"comment": STR}, []),
     "approve": ("Approve leaving the step (not by the requester: four eyes)", {"comment": STR}, []),
-    "return": ("Return to an earlier step, or decline a pending approval", {"reason": STR, "to": STR}, ["reason"]),
+    "return": ("Return to an earlier step, or decline a pending approval",
+               {"reason": text(2000, required=True), "to": STR}, ["reason"]),
     "head-decision": ("The head's decision on a candidate exactly at the threshold",
-                      {"candidate": STR, "accept": BOOL, "comment": STR}, ["candidate", "accept"]),
-    "announce": ("Publish the announcement of the decision", {"decision_no": STR, "date": STR, "signer": STR,
-                                                              "place": STR, "text": STR},
+                      {"candidate": {"type": "string", "minLength": 1}, "accept": BOOL, "comment": STR},
+                      ["candidate", "accept"]),
+    "announce": ("Publish the announcement of the decision",
+                 {"decision_no": text(300, required=True), "date": DATE, "signer": text(300, required=True),
+                  "place": text(300), "text": text(20_000, required=True)},
                  ["decision_no", "date", "signer", "text"]),
     "advance": ("Leave the step forward (asks for approval where the step needs it)", {}, []),
-    "cancel": ("Cancel the case, with a reason", {"reason": STR}, ["reason"]),
+    "cancel": ("Cancel the case, with a reason", {"reason": text(2000, required=True)}, ["reason"]),
 }
 
 
-def _resp(schema: str, desc: str = "OK") -> dict:
-    return {"description": desc, "content": {"application/json": {"schema": ref(schema)}}}
+def _resp(schema: str, desc: str = "OK", links: dict | None = None) -> dict:
+    out = {"description": desc, "content": {"application/json": {"schema": ref(schema)}}}
+    return {**out, "links": links} if links else out
+
+
+def _case_links(case: str) -> dict:
+    """Links from an answer holding a case at JSON pointer `case` to the case and each action on it: the
+    action's `expected_version` is the case's version (an expression inside requestBody, which Schemathesis
+    evaluates and merges into the body it generates; other tools may take it literally)."""
+    at = f"$response.body#{case}"
+    links = {"case": {"operationId": "getCase", "parameters": {"path.case_id": f"{at}/id"}},
+             "history": {"operationId": "caseHistory", "parameters": {"path.case_id": f"{at}/id"}}}
+    for name in ACTIONS:
+        links[name] = {"operationId": "case_" + name.replace("-", "_"), "parameters": {"path.case_id": f"{at}/id"},
+                       "requestBody": {"expected_version": f"{at}/version"},
+                       "description": f"{ACTIONS[name][0]}, at the version just seen"}
+    return links
 
 
 def _errors(*codes: int) -> dict:
@@ -100,17 +134,20 @@ def _errors(*codes: int) -> dict:
     return {str(c): _resp("Error", words[c]) for c in codes}
 
 
-IDEM = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 200},
+IDEM = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": text(200, required=True),
         "description": "a retried request with the same key is answered with the first result, not applied twice"}
-CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": ID}
 
 
 def _q(name: str, schema: dict, desc: str = "") -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": desc}
+    """A list filter: optional, and an empty value (a form field left blank) is taken as absent."""
+    return {"name": name, "in": "query", "required": False, "schema": schema, "allowEmptyValue": True,
+            "description": (desc + "; " if desc else "") + "empty: as if absent"}
 
 
-@lru_cache(maxsize=1)
-def spec() -> dict:
+@lru_cache(maxsize=4)
+def spec(procedures: tuple[str, ...] = ()) -> dict:
+    """The document; `procedures` (the installed procedures' keys) are what opening a case accepts."""
     paths: dict = {
         "/me": {"get": {"summary": "The signed-in user", "operationId": "me",
                         "responses": {"200": _resp("User"), **_errors(401)}}},
@@ -127,31 +164,36 @@ def spec() -> dict:
             "responses": {"200": _resp("Procedure"), **_errors(401, 404)}}},
         "/cases": {
             "get": {"summary": "Cases you may see, newest first", "operationId": "listCases",
-                    "parameters": [_q("procedure", STR), _q("state", STR), _q("unit_id", {"type": "integer", "minimum": 1}),
+                    "parameters": [_q("procedure", STR), _q("state", STR), _q("unit_id", QUERY_ID),
                                    _q("status", {"enum": ["open", "completed", "cancelled"]}), _q("q", STR, "text in the title"),
                                    _q("overdue", {"enum": ["1", "0", "true", "false"]}),
                                    _q("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
                                    _q("per_page", {"type": "integer", "minimum": 1, "maximum": 100})],
-                    "responses": {"200": _resp("CaseList"), **_errors(401, 422)}},
+                    "responses": {"200": _resp("CaseList", links=_case_links("/items/0")), **_errors(401, 422)}},
             "post": {"summary": "Open a case", "operationId": "openCase", "parameters": [IDEM],
                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
                          "type": "object", "required": ["procedure", "title"],
-                         "properties": {"procedure": STR, "title": {"type": "string", "maxLength": 300},
-                                        "unit_id": {"type": "integer", "minimum": 1},
-                                        "version": {"type": "integer", "minimum": 1}}}}}},
-                     "responses": {"201": _resp("ActionResult", "Opened"), "200": _resp("ActionResult", "Replayed"),
+                         "properties": {"procedure": {"type": "string", "enum": list(procedures)} if procedures else
+                                        {"type": "string", "minLength": 1},
+                                        "title": text(300, required=True),
+                                        "unit_id": {**ID, "type": ["integer", "null"],
+                                                    "description": "null or absent: your own unit"},
+                                        "version": {"type": ["integer", "null"], "minimum": 1,
+                                                    "description": "null or absent: the version in force"}}}}}},
+                     "responses": {"201": _resp("ActionResult", "Opened", _case_links("/case")),
+                                   "200": _resp("ActionResult", "Replayed", _case_links("/case")),
                                    **_errors(401, 403, 404, 422)}}},
         "/cases/{case_id}": {"get": {"summary": "A case: state, records of every step, your possible actions",
                                      "operationId": "getCase", "parameters": [CASE_ID],
-                                     "responses": {"200": _resp("CaseDetail"), **_errors(401, 403, 404)}}},
+                                     "responses": {"200": _resp("CaseDetail", links=_case_links("/case")),
+                                                   **_errors(401, 403, 404)}}},
         "/cases/{case_id}/history": {"get": {"summary": "Every event of a case, oldest first", "operationId": "caseHistory",
                                              "parameters": [CASE_ID],
                                              "responses": {"200": _resp("History"), **_errors(401, 403, 404)}}},
         "/audit/events": {"get": {
             "summary": "Search the record (auditors, supervisors, administrators)", "operationId": "auditEvents",
-            "parameters": [_q("case_id", {"type": "integer", "minimum": 1}), _q("user", STR), _q("procedure", STR),
-                           _q("unit_id", {"type": "integer", "minimum": 1}), _q("kind", STR),
-                           _q("from", {"type": "string", "format": "date"}), _q("to", {"type": "string", "format": "date"}),
+            "parameters": [_q("case_id", QUERY_ID), _q("user", STR), _q("procedure", STR),
+                           _q("unit_id", QUERY_ID), _q("kind", STR), _q("from", DATE), _q("to", DATE),
                            _q("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
                            _q("per_page", {"type": "integer", "minimum": 1, "maximum": 500})],
             "responses": {"200": _resp("EventList"), **_errors(401, 403, 422)}}},
@@ -163,7 +205,8 @@ def spec() -> dict:
             "summary": summary, "operationId": "case_" + name.replace("-", "_"), "parameters": [CASE_ID, IDEM],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["expected_version", *required], "properties": {**EXPECTED, **props}}}}},
-            "responses": {"200": _resp("ActionResult"), **_errors(401, 403, 404, 409, 422)}}}
+            "responses": {"200": _resp("ActionResult", links=_case_links("/case")),
+                          **_errors(401, 403, 404, 409, 422)}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "cadreflow API", "version": "1.0.0",
