@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
-from workflow import audit
-from workflow.service import Workflow
-from workflow.store import Store, cases, events, metadata
+from workflow.usecases.engine import Workflow
+from workflow.adapters.db import Store
+from workflow.adapters.tables import cases, events, metadata
 
 from .conftest import PASSWORD
 
@@ -26,7 +26,7 @@ def pg_store(pg_database):
     def make(ping_after: float) -> Store:
         s = Store(pg_database, pg_ping_after=ping_after)
         names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-        with s.write() as c:
+        with s.core() as c:
             c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         s.ensure_chain_head()
         stores.append(s)
@@ -50,9 +50,9 @@ def _drop_connections(url: str) -> int:
 
 def _setup(store: Store, registry) -> tuple[Workflow, int, int]:
     wf = Workflow(store, registry)
-    unit = wf.find_or_create_unit_path(["Tỉnh ủy Quảng Nam"])
-    staff = wf.create_user(None, "staff", PASSWORD, "staff", unit).id
-    case = wf.open_case(staff, "committee-personnel", "Kiện toàn cấp ủy").case["id"]
+    unit = wf.people.find_or_create_unit_path(["Tỉnh ủy Quảng Nam"])
+    staff = wf.people.create_user(None, "staff", PASSWORD, "staff", unit).id
+    case = wf.cases.open_case(staff, "committee-personnel", "Kiện toàn cấp ủy").case["id"]
     return wf, staff, case
 
 
@@ -71,37 +71,36 @@ def test_a_connection_used_moments_ago_is_not_pinged_an_idle_one_is(pg_store, re
     wf, staff, case = _setup(pg_store(3600), registry)
     pings = _count_pings(wf.store, monkeypatch)
     for i in range(20):
-        wf.record(staff, case, {"criteria": f"lần {i}"})
+        wf.cases.record(staff, case, {"criteria": f"lần {i}"})
     assert pings[0] == 0
 
     wf, staff, case = _setup(pg_store(0), registry)
     pings = _count_pings(wf.store, monkeypatch)
     for i in range(20):
-        wf.record(staff, case, {"criteria": f"lần {i}"})
+        wf.cases.record(staff, case, {"criteria": f"lần {i}"})
     assert pings[0] >= 20          # every checkout (an action reads and writes: two or more)
 
 
 def test_a_connection_the_server_dropped_while_idle_is_replaced_unseen(pg_store, registry, pg_database):
     wf, staff, case = _setup(pg_store(0.05), registry)
-    wf.record(staff, case, {"criteria": "trước"})
+    wf.cases.record(staff, case, {"criteria": "trước"})
     assert _drop_connections(pg_database) >= 1
     time.sleep(0.1)
-    r = wf.record(staff, case, {"criteria": "sau"})           # no error: the ping found it dead
+    r = wf.cases.record(staff, case, {"criteria": "sau"})           # no error: the ping found it dead
     assert r.case["version"] == 3
 
 
 def test_a_connection_dropped_between_two_quick_uses_fails_one_action_whole(pg_store, registry, pg_database):
     wf, staff, case = _setup(pg_store(3600), registry)
-    wf.record(staff, case, {"criteria": "trước"})
-    with wf.store.read() as c:
+    wf.cases.record(staff, case, {"criteria": "trước"})
+    with wf.store.core() as c:
         before = c.execute(select(cases.c.version)).scalar_one(), c.execute(select(events.c.seq)).all()
     assert _drop_connections(pg_database) >= 1
     with pytest.raises(OperationalError) as info:
-        wf.record(staff, case, {"criteria": "mất kết nối"})
+        wf.cases.record(staff, case, {"criteria": "mất kết nối"})
     assert info.value.connection_invalidated
-    with wf.store.read() as c:                                # nothing of the failed action was kept
+    with wf.store.core() as c:                                # nothing of the failed action was kept
         assert (c.execute(select(cases.c.version)).scalar_one(), c.execute(select(events.c.seq)).all()) == before
-    r = wf.record(staff, case, {"criteria": "thử lại"})       # the pool replaced the dead connections
+    r = wf.cases.record(staff, case, {"criteria": "thử lại"})       # the pool replaced the dead connections
     assert r.case["version"] == before[0] + 1
-    with wf.store.read() as c:
-        assert audit.verify(c).ok
+    assert wf.queries.verify().ok

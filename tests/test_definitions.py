@@ -13,9 +13,10 @@ from typing import Callable
 import pytest
 import yaml
 
-from workflow.definition import Registry, load_file, parse
-from workflow.errors import DefinitionError, Validation
-from workflow.service import Workflow
+from workflow.adapters.definitions import load_file, load_folder, parse_text as parse
+from workflow.domain.definition import Registry
+from workflow.domain.errors import DefinitionError, Validation
+from workflow.usecases.engine import Workflow
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions"
@@ -343,7 +344,7 @@ def test_registry_keeps_good_files_and_lists_bad_ones(tmp_path):
     bad["version"] = 2
     bad["transitions"][0]["dest"] = "nowhere"
     write(tmp_path, bad)
-    reg = Registry.from_folder(tmp_path)
+    reg = load_folder(tmp_path)
     assert sorted(f"{d.key}.v{d.version}.yaml" for d in reg.all()) == SHIPPED
     assert [e.message for e in reg.errors] == ["reappointment.v2.yaml: transitions[0].dest: unknown step 'nowhere'"]
     assert reg.get("reappointment").version == 1
@@ -354,7 +355,7 @@ def test_registry_lists_a_file_with_an_impossible_date_instead_of_crashing(tmp_p
     text = (DEFINITIONS / "confidence-vote.v1.yaml").read_text(encoding="utf-8")
     (tmp_path / "confidence-vote.v1.yaml").write_text(text.replace("date: 2023-02-02", "date: 2023-02-30"),
                                                       encoding="utf-8")
-    reg = Registry.from_folder(tmp_path)
+    reg = load_folder(tmp_path)
     assert [d.key for d in reg.all()] == ["appointment-internal"]
     assert len(reg.errors) == 1 and reg.errors[0].message.startswith("confidence-vote.v1.yaml: ")
 
@@ -407,8 +408,8 @@ GROUNDS = {"candidates": ["Phạm Văn Đức"], "position": "Trưởng phòng",
 
 
 def staff_in(wf: Workflow) -> int:
-    unit = wf.find_or_create_unit_path(["Huyện ủy Duy Xuyên"])
-    return wf.create_user(None, "staff", PASSWORD, "staff", unit).id
+    unit = wf.people.find_or_create_unit_path(["Huyện ủy Duy Xuyên"])
+    return wf.people.create_user(None, "staff", PASSWORD, "staff", unit).id
 
 
 @pytest.fixture
@@ -420,87 +421,87 @@ def folder(tmp_path) -> Path:
 
 
 def test_a_case_stays_on_its_version_when_a_new_one_is_added(store, folder):
-    reg = Registry.from_folder(folder)
+    reg = load_folder(folder)
     wf = Workflow(store, reg)
     s = staff_in(wf)
-    old = wf.open_case(s, "dismissal-resignation", "Cho từ chức – v1").case
+    old = wf.cases.open_case(s, "dismissal-resignation", "Cho từ chức – v1").case
     assert old["procedure_version"] == 1
 
     reg.add(load_file(write(folder, without_talk_step(real("dismissal-resignation")))))
-    new = wf.open_case(s, "dismissal-resignation", "Cho từ chức – v2").case
+    new = wf.cases.open_case(s, "dismissal-resignation", "Cho từ chức – v2").case
     assert new["procedure_version"] == 2
 
     for cid in (old["id"], new["id"]):
-        wf.record(s, cid, GROUNDS)
-        wf.advance(s, cid)
-    old_now, new_now = wf.get_case(s, old["id"]), wf.get_case(s, new["id"])
+        wf.cases.record(s, cid, GROUNDS)
+        wf.cases.advance(s, cid)
+    old_now, new_now = wf.queries.get_case(s, old["id"]), wf.queries.get_case(s, new["id"])
     assert (old_now.summary.version, old_now.summary.state, old_now.summary.step_no) == (1, "talk-proposal", 2)
     assert (new_now.summary.version, new_now.summary.state, new_now.summary.step_no) == (2, "submission", 2)
     assert len(old_now.definition.steps) == 5 and len(new_now.definition.steps) == 4
 
 
 def test_a_case_opened_before_a_restart_keeps_its_version(store, folder):
-    s = staff_in(Workflow(store, Registry.from_folder(folder)))
-    cid = Workflow(store, Registry.from_folder(folder)).open_case(s, "dismissal-resignation", "Miễn nhiệm").case["id"]
+    s = staff_in(Workflow(store, load_folder(folder)))
+    cid = Workflow(store, load_folder(folder)).cases.open_case(s, "dismissal-resignation", "Miễn nhiệm").case["id"]
     write(folder, without_talk_step(real("dismissal-resignation")))
-    wf = Workflow(store, Registry.from_folder(folder))            # the application restarts with v2 installed
+    wf = Workflow(store, load_folder(folder))            # the application restarts with v2 installed
     assert wf.registry.get("dismissal-resignation").version == 2
-    wf.record(s, cid, GROUNDS)
-    r = wf.advance(s, cid)
+    wf.cases.record(s, cid, GROUNDS)
+    r = wf.cases.advance(s, cid)
     assert (r.case["procedure_version"], r.case["state"]) == (1, "talk-proposal")
 
 
 def test_editing_a_version_in_place_after_a_case_was_opened_is_refused(store, folder):
-    wf = Workflow(store, Registry.from_folder(folder))
+    wf = Workflow(store, load_folder(folder))
     s = staff_in(wf)
-    wf.open_case(s, "dismissal-resignation", "Trường hợp thứ nhất")
+    wf.cases.open_case(s, "dismissal-resignation", "Trường hợp thứ nhất")
 
     path = folder / "dismissal-resignation.v1.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("deadline_days: 3", "deadline_days: 4", 1),
                     encoding="utf-8")
-    edited = Workflow(store, Registry.from_folder(folder))
+    edited = Workflow(store, load_folder(folder))
     with pytest.raises(Validation) as e:
-        edited.open_case(s, "dismissal-resignation", "Trường hợp thứ hai")
+        edited.cases.open_case(s, "dismissal-resignation", "Trường hợp thứ hai")
     assert "dismissal-resignation.v1.yaml was changed after cases were opened under dismissal-resignation v1" \
         in e.value.message
     assert "new version" in e.value.message
 
 
 def test_a_running_case_does_not_follow_a_version_edited_in_place(store, folder):
-    from workflow.errors import WorkflowError
-    wf = Workflow(store, Registry.from_folder(folder))
+    from workflow.domain.errors import WorkflowError
+    wf = Workflow(store, load_folder(folder))
     s = staff_in(wf)
-    cid = wf.open_case(s, "dismissal-resignation", "Trường hợp đang chạy").case["id"]
+    cid = wf.cases.open_case(s, "dismissal-resignation", "Trường hợp đang chạy").case["id"]
     path = folder / "dismissal-resignation.v1.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace(
         "{key: grounds_detail, type: text, required: true", "{key: grounds_detail, type: text, required: false"),
         encoding="utf-8")
-    edited = Workflow(store, Registry.from_folder(folder))
+    edited = Workflow(store, load_folder(folder))
     # nothing is done to a running case under rules it was not opened with
-    for act in (lambda: edited.record(s, cid, {k: v for k, v in GROUNDS.items() if k != "grounds_detail"}),
-                lambda: edited.advance(s, cid)):
+    for act in (lambda: edited.cases.record(s, cid, {k: v for k, v in GROUNDS.items() if k != "grounds_detail"}),
+                lambda: edited.cases.advance(s, cid)):
         with pytest.raises(WorkflowError) as e:
             act()
         assert e.value.code == "definition_invalid" and "new version" in e.value.message
-    assert edited.get_case(s, cid).summary.row_version == 1
+    assert edited.queries.get_case(s, cid).summary.row_version == 1
 
 
 def test_editing_only_comments_of_a_used_version_is_not_a_change(store, folder):
-    wf = Workflow(store, Registry.from_folder(folder))
+    wf = Workflow(store, load_folder(folder))
     s = staff_in(wf)
-    wf.open_case(s, "dismissal-resignation", "Trường hợp thứ nhất")
+    wf.cases.open_case(s, "dismissal-resignation", "Trường hợp thứ nhất")
     path = folder / "dismissal-resignation.v1.yaml"
     path.write_text("# a comment added later\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
-    again = Workflow(store, Registry.from_folder(folder))
-    assert again.open_case(s, "dismissal-resignation", "Trường hợp thứ hai").case["procedure_version"] == 1
+    again = Workflow(store, load_folder(folder))
+    assert again.cases.open_case(s, "dismissal-resignation", "Trường hợp thứ hai").case["procedure_version"] == 1
 
 
 def test_editing_a_version_no_case_has_used_is_allowed(store, folder):
     path = folder / "dismissal-resignation.v1.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("deadline_days: 3", "deadline_days: 4", 1),
                     encoding="utf-8")
-    wf = Workflow(store, Registry.from_folder(folder))
-    assert wf.open_case(staff_in(wf), "dismissal-resignation", "Mới").case["status"] == "open"
+    wf = Workflow(store, load_folder(folder))
+    assert wf.cases.open_case(staff_in(wf), "dismissal-resignation", "Mới").case["status"] == "open"
 
 
 # ---- the CLI ---------------------------------------------------------------------------------

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from workflow import service
-from workflow.service import Workflow
-from workflow.errors import AuthFailed
+from workflow.adapters import queries as service
+from workflow.domain.definition import Registry
+from workflow.usecases.engine import Workflow
+from workflow.domain.errors import AuthFailed
 from tests.support import PASSWORD
 
 
 @pytest.fixture(autouse=True)
 def _cheap_password_hashing(monkeypatch):
-    monkeypatch.setattr("workflow.security._N", 2 ** 8)
+    monkeypatch.setattr("workflow.domain.credentials.SCRYPT_N", 2 ** 8)
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def small_window(monkeypatch):
 
 
 def _open(wf, staff, n, title="Bổ nhiệm đồng chí"):
-    return [wf.open_case(staff, "appointment-internal", f"{title} {i}").case["id"] for i in range(n)]
+    return [wf.cases.open_case(staff, "appointment-internal", f"{title} {i}").case["id"] for i in range(n)]
 
 
 @pytest.mark.parametrize("page, total, exact, items", [
@@ -35,7 +36,7 @@ def _open(wf, staff, n, title="Bổ nhiệm đồng chí"):
 ])
 def test_the_case_list_counts_at_most_the_window_past_the_page(wf, people, small_window, page, total, exact, items):
     _open(wf, people.staff, 12)
-    p = wf.list_cases(people.province_auditor, page=page, per_page=2)
+    p = wf.queries.list_cases(people.province_auditor, page=page, per_page=2)
     assert (p.total, p.exact, len(p.items)) == (total, exact, items)
     assert p.has_next == (page < p.pages)
     if not exact:
@@ -44,10 +45,10 @@ def test_the_case_list_counts_at_most_the_window_past_the_page(wf, people, small
 
 def test_exactly_the_window_is_an_exact_count(wf, people, small_window):
     _open(wf, people.staff, 5)
-    p = wf.list_cases(people.staff, per_page=2)
+    p = wf.queries.list_cases(people.staff, per_page=2)
     assert (p.total, p.exact, p.pages) == (5, True, 3)
     _open(wf, people.staff, 1, "Thêm")
-    p = wf.list_cases(people.staff, per_page=2)
+    p = wf.queries.list_cases(people.staff, per_page=2)
     assert (p.total, p.exact) == (5, False)
 
 
@@ -56,7 +57,7 @@ def test_pages_of_a_capped_list_are_disjoint_and_ordered(wf, people, small_windo
     seen = []
     page = 1
     while True:
-        p = wf.list_cases(people.staff, page=page, per_page=3)
+        p = wf.queries.list_cases(people.staff, page=page, per_page=3)
         seen += [c.id for c in p.items]
         if not p.has_next:
             break
@@ -66,12 +67,12 @@ def test_pages_of_a_capped_list_are_disjoint_and_ordered(wf, people, small_windo
 
 def test_the_audit_search_counts_at_most_the_window(wf, people, small_window):
     _open(wf, people.staff, 4)
-    p = wf.search_events(people.province_auditor, per_page=2)
+    p = wf.queries.search_events(people.province_auditor, per_page=2)
     assert (p.total, p.exact, len(p.items)) == (5, False, 2)
     # a page longer than the window: counted past the page, so every item is there and counted
-    everything = wf.search_events(people.province_auditor, per_page=500)
+    everything = wf.queries.search_events(people.province_auditor, per_page=500)
     assert (everything.total, everything.exact, len(everything.items)) == (18, True, 18)
-    p = wf.search_events(people.province_auditor, per_page=10)
+    p = wf.queries.search_events(people.province_auditor, per_page=10)
     assert (p.total, p.exact, len(p.items), p.has_next) == (11, False, 10, True)
 
 
@@ -79,25 +80,25 @@ def test_a_second_top_unit_is_outside_the_first_ones_tree(wf, people):
     """The province auditor of Quảng Nam sees every case while Quảng Nam is the only top unit;
     once Đà Nẵng exists, its cases and its sign-in failures are not theirs."""
     mine = _open(wf, people.staff, 1)[0]
-    before = {c.id for c in wf.list_cases(people.province_auditor).items}
+    before = {c.id for c in wf.queries.list_cases(people.province_auditor).items}
     assert mine in before
-    dn = wf.find_or_create_unit_path(["Thành ủy Đà Nẵng"])
-    dn_staff = wf.create_user(None, "staff_dn", PASSWORD, "staff", dn).id
-    dn_audit = wf.create_user(None, "audit_dn", PASSWORD, "auditor", dn).id
-    theirs = wf.open_case(dn_staff, "appointment-internal", "Đà Nẵng 1").case["id"]
+    dn = wf.people.find_or_create_unit_path(["Thành ủy Đà Nẵng"])
+    dn_staff = wf.people.create_user(None, "staff_dn", PASSWORD, "staff", dn).id
+    dn_audit = wf.people.create_user(None, "audit_dn", PASSWORD, "auditor", dn).id
+    theirs = wf.cases.open_case(dn_staff, "appointment-internal", "Đà Nẵng 1").case["id"]
     with pytest.raises(AuthFailed):
-        wf.authenticate("staff_dn", "wrong password")
+        wf.people.authenticate("staff_dn", "wrong password")
 
-    qn = wf.list_cases(people.province_auditor)
+    qn = wf.queries.list_cases(people.province_auditor)
     assert mine in {c.id for c in qn.items} and theirs not in {c.id for c in qn.items}
-    assert wf.list_cases(people.province_auditor, text="Đà Nẵng").total == 0
-    qn_events = wf.search_events(people.province_auditor, per_page=500).items
+    assert wf.queries.list_cases(people.province_auditor, text="Đà Nẵng").total == 0
+    qn_events = wf.queries.search_events(people.province_auditor, per_page=500).items
     assert not [e for e in qn_events if e["case_id"] == theirs]
     assert not [e for e in qn_events if e["actor"] in ("staff_dn", "audit_dn")]
 
-    dn_list = wf.list_cases(dn_audit)
+    dn_list = wf.queries.list_cases(dn_audit)
     assert [c.id for c in dn_list.items] == [theirs] and dn_list.total == 1 and dn_list.exact
-    dn_events = wf.search_events(dn_audit, per_page=500).items
+    dn_events = wf.queries.search_events(dn_audit, per_page=500).items
     assert {e["case_id"] for e in dn_events if e["case_id"]} == {theirs}
     assert "sign_in_failed" in {e["kind"] for e in dn_events}
 
@@ -105,20 +106,20 @@ def test_a_second_top_unit_is_outside_the_first_ones_tree(wf, people):
 def test_the_only_top_units_auditor_sees_every_event_and_a_supervisor_only_case_events(wf, people):
     cid = _open(wf, people.staff_b, 1)[0]
     with pytest.raises(AuthFailed):
-        wf.authenticate("nobody-at-all", "x")           # no user, no unit
+        wf.people.authenticate("nobody-at-all", "x")           # no user, no unit
     with pytest.raises(AuthFailed):
-        wf.authenticate("staff_b", "wrong password")
-    kinds = {e["kind"] for e in wf.search_events(people.province_auditor, per_page=500).items}
+        wf.people.authenticate("staff_b", "wrong password")
+    kinds = {e["kind"] for e in wf.queries.search_events(people.province_auditor, per_page=500).items}
     assert {"case_opened", "sign_in_failed"} <= kinds
-    actors = {e["actor"] for e in wf.search_events(people.province_auditor, kind="sign_in_failed").items}
+    actors = {e["actor"] for e in wf.queries.search_events(people.province_auditor, kind="sign_in_failed").items}
     assert actors == {"nobody-at-all", "staff_b"}
     # a supervisor at the top sees the events of cases only
-    top_lead = wf.create_user(None, "lead_p", PASSWORD, "supervisor", people.province).id
-    got = wf.search_events(top_lead, per_page=500).items
+    top_lead = wf.people.create_user(None, "lead_p", PASSWORD, "supervisor", people.province).id
+    got = wf.queries.search_events(top_lead, per_page=500).items
     assert got and all(e["case_id"] is not None for e in got)
     assert cid in {e["case_id"] for e in got}
     # and a district auditor sees neither the other district's case nor its sign-in failure
-    a_events = wf.search_events(people.auditor, per_page=500).items
+    a_events = wf.queries.search_events(people.auditor, per_page=500).items
     assert cid not in {e["case_id"] for e in a_events}
     assert "staff_b" not in {e["actor"] for e in a_events}
 
@@ -129,7 +130,7 @@ import datetime as dt  # noqa: E402
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from workflow.store import cases, units  # noqa: E402
+from workflow.adapters.tables import cases, units  # noqa: E402
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -148,13 +149,13 @@ def _bulk(wf, people, n: int) -> None:
                          status=status, version=1, step_started_at=T0 + dt.timedelta(seconds=(i * 7 % n) // 3),
                          awaiting="approval" if i % 5 == 0 else None, opened_by=people.staff, opened_at=T0,
                          updated_at=T0 + dt.timedelta(seconds=(i * 11 % n) // 3)))
-    with wf.store.write() as c:
+    with wf.store.core() as c:
         c.execute(insert(cases), rows)
 
 
 def _reference(wf, where, offset, per_page, window):
     """(ids of the page, total, exact) as the pager means them, from one plain ordered SELECT."""
-    with wf.store.read() as c:
+    with wf.store.core() as c:
         ids = list(c.execute(select(cases.c.id).where(*where)
                              .order_by(cases.c.updated_at.desc(), cases.c.id.desc())).scalars())
     cap = offset + max(window, per_page + 1)
@@ -183,7 +184,7 @@ def test_every_page_deep_or_not_is_the_plain_ordered_selects_slice_with_its_capp
         matches = _reference(wf, where, 0, 10 ** 6, 10 ** 6)[1]
         for page in range(1, -(-matches // per_page) + 3):
             offset = (page - 1) * per_page
-            p = wf.list_cases(actor, page=page, per_page=per_page, **filters)
+            p = wf.queries.list_cases(actor, page=page, per_page=per_page, **filters)
             got = ([c.id for c in p.items], p.total, p.exact)
             assert got == _reference(wf, where, offset, per_page, window), (filters, page, offset >= window)
 
@@ -193,10 +194,10 @@ def test_a_deep_page_counts_the_same_when_its_first_case_shares_its_time_with_ot
     the same updated_at before it are not counted again, those after it are."""
     monkeypatch.setattr(service, "COUNT_WINDOW", 2)
     ids = _open(wf, people.staff, 9)
-    with wf.store.write() as c:                      # every case at the same moment
+    with wf.store.core() as c:                      # every case at the same moment
         c.execute(cases.update().values(updated_at=T0))
     for page in range(1, 6):
-        p = wf.list_cases(people.province_auditor, page=page, per_page=2)
+        p = wf.queries.list_cases(people.province_auditor, page=page, per_page=2)
         offset = (page - 1) * 2
         assert [c.id for c in p.items] == sorted(ids, reverse=True)[offset:offset + 2]
         cap = offset + 3
@@ -204,15 +205,15 @@ def test_a_deep_page_counts_the_same_when_its_first_case_shares_its_time_with_ot
 
 
 def _queue_reference(wf, user_id, limit, window):
-    user = wf.get_user(user_id)
-    mine = wf._states_for_role(user.role)
+    user = wf.directory.get_user(user_id)
+    mine = wf.registry.steps_of_role(user.role)
     scope = cases.c.unit_id.in_(select(units.c.id).where(units.c.path.startswith(user.unit_path)))
     parts = []
     if mine:
         parts.append([cases.c.awaiting.is_(None)])
     if user.role == "supervisor":
         parts.append([cases.c.awaiting.in_(["approval", "head_decision"])])
-    with wf.store.read() as c:
+    with wf.store.core() as c:
         rows = [r for r in c.execute(select(cases.c.id, cases.c.definition_key, cases.c.definition_version,
                                             cases.c.state, cases.c.awaiting, cases.c.step_started_at)
                                      .where(scope, cases.c.status == "open")
@@ -237,10 +238,10 @@ def test_the_work_queue_is_the_plain_ordered_selects_first_cases_with_its_capped
     monkeypatch.setattr(service, "COUNT_WINDOW", window)
     for user_id in (people.staff, people.staff_b, people.supervisor, people.supervisor_b, people.auditor):
         for limit in (3, 10, 100):
-            q = wf.work_queue(user_id, limit=limit)
+            q = wf.queries.work_queue(user_id, limit=limit)
             assert ([c.id for c in q.items], q.total, q.exact) == _queue_reference(wf, user_id, limit, window), \
                 (user_id, limit)
-    real = Workflow._states_for_role
-    monkeypatch.setattr(Workflow, "_states_for_role", lambda self, role: real(self, role) + [("x'y", 1, "a:b%")])
-    assert ([c.id for c in wf.work_queue(people.staff, limit=10).items]
+    real = Registry.steps_of_role
+    monkeypatch.setattr(Registry, "steps_of_role", lambda self, role: real(self, role) + [("x'y", 1, "a:b%")])
+    assert ([c.id for c in wf.queries.work_queue(people.staff, limit=10).items]
             == _queue_reference(wf, people.staff, 10, window)[0])

@@ -6,8 +6,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, select
 
-from web.cli import migrate
-from workflow.store import chain_head, metadata, normalise_url, schema_filter
+from workflow.adapters.db import migrate
+from workflow.adapters.db import normalise_url
+from workflow.adapters.tables import chain_head, metadata, schema_filter
 
 
 def _diff(url: str) -> list:

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflow import rules as R
-from workflow.definition import load_file
-from workflow.rules import (AT_THRESHOLD, FAILED, NOT_SELECTED, PASSED, RUNOFF, SELECTED, classify_levels,
+from workflow.domain import rules as R
+from workflow.adapters.definitions import load_file
+from workflow.domain.rules import (AT_THRESHOLD, FAILED, NOT_SELECTED, PASSED, RUNOFF, SELECTED, classify_levels,
                             exactly_at, judge_each, meets, minimum_votes, nominate, parse_fraction, quorum_met)
 
 HALF, TWO_THIRDS = Fraction(1, 2), Fraction(2, 3)

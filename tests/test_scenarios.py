@@ -16,13 +16,14 @@ import pytest
 import yaml
 from sqlalchemy import func, select, text
 
-from workflow.definition import Registry
-from workflow.store import Store, cases, events, metadata
+from workflow.adapters.definitions import load_folder
+from workflow.adapters.db import Store
+from workflow.adapters.tables import cases, events, metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "tests" / "scenarios"
 FILES = sorted(p.name for p in SCENARIOS.glob("*.yaml"))
-REGISTRY = Registry.from_folder(ROOT / "definitions")
+REGISTRY = load_folder(ROOT / "definitions")
 EXPECT = re.compile(r"^# expect: status=(open|completed|cancelled) state=([a-z0-9_-]+)\s*$")
 
 
@@ -209,7 +210,7 @@ def test_an_impossible_date_in_a_scenario_file_is_a_malformed_file(contract):
 def count(url: str) -> tuple[list[tuple], int]:
     store = Store(url)
     try:
-        with store.read() as c:
+        with store.core() as c:
             rows = [tuple(r) for r in c.execute(select(cases.c.title, cases.c.state, cases.c.status,
                                                        cases.c.definition_key).order_by(cases.c.id))]
             n = c.execute(select(func.count()).select_from(events)).scalar_one()
@@ -238,7 +239,7 @@ def test_database_option_keeps_the_database_and_its_case(tmp_path):
 @pytest.mark.postgres
 def test_database_option_works_on_postgresql(tmp_path, pg_database):
     store = Store(pg_database)                 # start from empty tables: users are reused by name
-    with store.write() as c:
+    with store.core() as c:
         c.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
                        + " RESTART IDENTITY CASCADE"))
     store.ensure_chain_head()

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflow.definition import load_file
-from workflow.errors import InvalidTally
-from workflow.records import MAX_COUNT, base_value, evaluate, parse_tally, quorum
-from workflow.rules import AT_THRESHOLD, PASSED, RUNOFF, SELECTED
+from workflow.adapters.definitions import load_file
+from workflow.domain.errors import InvalidTally
+from workflow.domain.tally import MAX_COUNT, base_value, evaluate, parse_tally, quorum
+from workflow.domain.rules import AT_THRESHOLD, PASSED, RUNOFF, SELECTED
 
 DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
 _internal = load_file(DEFINITIONS / "appointment-internal.v1.yaml")
@@ -68,7 +68,7 @@ def test_missing_disagree_count_is_zero():
 
 def test_payload_round_trips():
     t = parse_tally(tally(), EACH, LIST, False)
-    from workflow.records import Tally
+    from workflow.domain.tally import Tally
     assert Tally.from_payload(t.to_payload()) == t
 
 

@@ -1,17 +1,12 @@
-"""audit.verify (rows read on the driver's cursor, `at` turned into iso()'s text without parsing
-where that is exact; on SQLite each event checked inside SQLite's scan by a Python function, and the
-batch where that stops read as before) answers exactly as the verifier it replaced, kept here as the
-reference: the same Verification (ok, count, first bad seq, problem text, head) or the same
-exception, for random tamperings of a generated chain, on SQLite and PostgreSQL — with the check in
-the scan, without it, with its query plan refused, and with it stopped (a false alarm, an error) at
-random events. Also audit.verify_core, the Core path that other drivers take."""
+"""The record's verifier (workflow/adapters/eventlog.py: keyset batches read on the driver's cursor,
+each walked by workflow/domain/chain.py) answers exactly as the verifier it replaced, kept here as
+the reference: the same Verification (ok, count, first bad seq, problem text, head) or the same
+exception, for random tamperings of a generated chain, on SQLite and PostgreSQL: every tampering
+the old verifier found, the new one finds, and says so in the same words."""
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
-import threading
-import weakref
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -19,9 +14,10 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, DBAPIError
 
-from workflow import audit
-from workflow.audit import Verification, event_hash
-from workflow.store import GENESIS, chain_head, events
+from workflow.domain import chain as audit
+from workflow.domain.chain import Verification, event_hash
+from workflow.adapters.db import GENESIS
+from workflow.adapters.tables import chain_head, events
 
 
 # ---- the reference: audit.verify as it was before the raw path (commit ce69e91) ------------------
@@ -102,7 +98,7 @@ def _build(store, n: int) -> list[dict]:
         r = _row(i + 1, prev, at, i)
         rows.append(r)
         prev = r["hash"]
-    with store.write() as c:
+    with store.core() as c:
         c.execute(delete(events))
         c.execute(delete(chain_head))
         if rows:
@@ -164,7 +160,7 @@ tamperings = st.one_of(
 
 
 def _apply(store, rows: list[dict], t: tuple) -> None:
-    with store.write() as c:
+    with store.core() as c:
         try:
             _tamper(c, not store.is_sqlite, t)
         except DBAPIError:
@@ -325,63 +321,34 @@ def _rechain(c, pg: bool, start: int, how: str) -> None:
 
 def _outcome(store, fn, **kw):
     try:
-        with store.read() as c:
+        with store.core() as c:
             return fn(c, **kw)
     except Exception as e:  # noqa: BLE001 - the same failure is part of the same answer
         return ("raised", type(e).__name__, type(getattr(e, "orig", None)).__name__)
-    finally:
-        # verify's read-ahead thread (PostgreSQL) has ended, whether it finished, stopped early or raised
-        assert not [t for t in threading.enumerate() if t.name == "verify-read-ahead"]
 
 
-class _Stop(Exception):
-    pass
-
-
-def _verify(store, batch: int = 5000, mode: str = "scan", at: frozenset = frozenset()):
-    """audit.verify's outcome, SQLite's check in the scan used as `mode` says: "scan" (as it runs),
-    "no scan" (CHECK_IN_SCAN off: batches only), "plan refused" (the scan's query plan not taken),
-    "stopped" (the function says no at the seqs in `at` without looking: a false alarm), "error" (it
-    raises there: SQLite's statement fails)."""
-    saved = audit.CHECK_IN_SCAN, audit._WRAP_CHECK, audit._Raw._in_seq_order
+def _verify(store, batch: int = 5000):
+    """The verifier's outcome: its Verification, or the exception it raised (by class names)."""
     try:
-        audit.CHECK_IN_SCAN = mode != "no scan"
-        if mode == "plan refused":
-            audit._Raw._in_seq_order = lambda self, cur, sql, params: False
-        elif mode in ("stopped", "error"):
-            def wrap(check):
-                def checking(*values):
-                    if values[0] in at:
-                        if mode == "error":
-                            raise _Stop
-                        return 1
-                    return check(*values)
-                return checking
-            audit._WRAP_CHECK = wrap
-        return _outcome(store, audit.verify, batch=batch)
-    finally:
-        audit.CHECK_IN_SCAN, audit._WRAP_CHECK, audit._Raw._in_seq_order = saved
-
-
-modes = st.sampled_from(["scan", "no scan", "plan refused", "stopped", "error"])
+        with store.read(snapshot=True) as uow:
+            return uow.events.verify(batch)
+    except Exception as e:  # noqa: BLE001 - the same failure is part of the same answer
+        return ("raised", type(e).__name__, type(getattr(e, "orig", None)).__name__)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(n=st.sampled_from([0, 1, 2, N]), steps=st.lists(tamperings, max_size=3), batch=st.sampled_from([1, 3, 5000]),
-       mode=modes, at=st.frozensets(seqs, max_size=3))
-def test_verify_answers_as_the_verifier_it_replaced(store, n, steps, batch, mode, at):
+@given(n=st.sampled_from([0, 1, 2, N]), steps=st.lists(tamperings, max_size=3), batch=st.sampled_from([1, 3, 5000]))
+def test_verify_answers_as_the_verifier_it_replaced(store, n, steps, batch):
     rows = _build(store, n)
     for t in steps:
         _apply(store, rows, t)
     expected = _outcome(store, reference_verify, batch=batch)
-    assert _verify(store, batch, mode, at) == expected, steps
-    assert _outcome(store, audit.verify_core, batch=batch) == expected, steps
+    assert _verify(store, batch) == expected, steps
 
 
-def test_an_untouched_chain_with_every_kind_of_time_verifies_on_the_raw_path(store):
+def test_an_untouched_chain_with_every_kind_of_time_verifies(store):
     rows = _build(store, N)
-    with store.read() as c:
-        v = audit.verify(c)
+    v = _verify(store)
     assert v == Verification(True, N, head_seq=N)
     assert v == _outcome(store, reference_verify)
 
@@ -393,22 +360,15 @@ def test_a_time_that_does_not_exist_with_a_hash_over_its_text_is_not_accepted(st
     if not store.is_sqlite:
         pytest.skip("PostgreSQL refuses such a time")
     rows = _build(store, 3)
-    with store.write() as c:
+    with store.core() as c:
         c.execute(text("UPDATE events SET at = :v WHERE seq = 2"), {"v": value})
         c.execute(update(events).where(events.c.seq == 2).values(hash=_slice_hash(rows[1], value)))
     with pytest.raises(ValueError):
-        with store.read() as c:
+        with store.core() as c:
             reference_verify(c)
     with pytest.raises(ValueError):
-        with store.read() as c:
-            audit.verify(c)
-
-
-def test_other_drivers_take_the_core_path(store, monkeypatch):
-    _build(store, 4)
-    monkeypatch.setattr(audit, "_Raw", lambda conn, batch: (_ for _ in ()).throw(audit._NoRawPath("x")))
-    with store.read() as c:
-        assert audit.verify(c) == Verification(True, 4, head_seq=4)
+        with store.read(snapshot=True) as uow:
+            uow.events.verify()
 
 
 @pytest.mark.parametrize("rehash", ["none", "core", "slice", "rechain core", "rechain slice"])
@@ -416,8 +376,7 @@ def test_other_drivers_take_the_core_path(store, monkeypatch):
 def test_every_odd_stored_time_answers_as_the_verifier_it_replaced(store, pick, rehash):
     """Each odd stored `at` (wrong shape, year below 1000, a zone, a time that does not exist, not
     text), left as is, hashed as an honest writer would, or hashed over its text (that event alone,
-    or it and every later event and the head): the same answer, with and without the check in the
-    scan."""
+    or it and every later event and the head): the same answer."""
     if not store.is_sqlite and pick >= len(PG_AT):
         pytest.skip("fewer odd times on PostgreSQL")
     rows = _build(store, 4)
@@ -426,8 +385,6 @@ def test_every_odd_stored_time_answers_as_the_verifier_it_replaced(store, pick, 
         _apply(store, rows, ("rechain", 2, rehash.split()[-1]))
     expected = _outcome(store, reference_verify)
     assert _verify(store) == expected
-    assert _verify(store, mode="no scan") == expected
-    assert _outcome(store, audit.verify_core) == expected
 
 
 @pytest.mark.parametrize("edit", range(len(EDITS)))
@@ -436,8 +393,7 @@ def test_every_edit_answers_as_the_verifier_it_replaced(store, edit, rehash):
     rows = _build(store, 4)
     _apply(store, rows, ("edit", 3, EDITS[edit], rehash))
     expected = _outcome(store, reference_verify)
-    assert _outcome(store, audit.verify) == expected
-    assert _outcome(store, audit.verify_core) == expected
+    assert _verify(store) == expected
 
 
 @pytest.mark.parametrize("batch", [1, 2, 5000])
@@ -453,8 +409,7 @@ def test_an_unreadable_time_in_the_same_batch_as_the_first_bad_event_raises_as_b
     odd = SQLITE_AT.index("bogus") if store.is_sqlite else PG_AT.index("infinity")
     _apply(store, rows, ("raw_at", first[1] + unreadable - 1, odd, "none"))
     expected = _outcome(store, reference_verify, batch=batch)
-    assert _outcome(store, audit.verify, batch=batch) == expected
-    assert _outcome(store, audit.verify_core, batch=batch) == expected
+    assert _verify(store, batch) == expected
 
 
 @pytest.mark.parametrize("column", RAW_COLUMNS)
@@ -462,7 +417,7 @@ def test_every_odd_value_in_every_column_answers_as_the_verifier_it_replaced(sto
     """SQLite keeps any value in any column: each of RAW_VALUES and text that is not UTF-8, in each
     column of the second event, left as is or with that event and all after it signed again by a
     forger (as the Core path reads them, over `at`'s text, over str() of a payload): the same
-    answer (or the same exception), with and without the check in the scan, in batches of 1 and 5000."""
+    answer (or the same exception), in batches of 1 and 5000."""
     if not store.is_sqlite:
         pytest.skip("PostgreSQL's column types refuse these values")
     for pick in range(len(RAW_VALUES) + 1):
@@ -477,111 +432,17 @@ def test_every_odd_value_in_every_column_answers_as_the_verifier_it_replaced(sto
                 expected = _outcome(store, reference_verify, batch=batch)
                 what = (column, value, forger, batch)
                 assert _verify(store, batch) == expected, what
-                assert _verify(store, batch, "no scan") == expected, what
-
-
-@pytest.mark.parametrize("mode", ["stopped", "error"])
-@pytest.mark.parametrize("batch", [1, 5, 5000])
-@pytest.mark.parametrize("edit", [None, ("edit", 7, ("payload", "{}"), False), ("delete", 9),
-                                  ("rechain", 4, "slice")])
-def test_the_check_in_the_scan_stopped_at_any_event_answers_as_before(store, mode, batch, edit):
-    """Wherever SQLite's scan stops (a false alarm, an error), verify reads that batch as before and
-    goes on: the same answer as the reference."""
-    for at in range(1, N + 1):
-        rows = _build(store, N)
-        if edit:
-            _apply(store, rows, edit)
-        expected = _outcome(store, reference_verify, batch=batch)
-        assert _verify(store, batch, mode, frozenset({at})) == expected, at
-        assert _verify(store, batch, mode, frozenset({at, at + 4})) == expected, at
-
-
-def _no_batches(self, after=None):
-    raise AssertionError("a batch was read")
-
-
-def test_an_untouched_chain_is_checked_in_sqlites_scan_without_reading_a_batch(store, monkeypatch):
-    if not store.is_sqlite:
-        pytest.skip("SQLite's path")
-    _build(store, N)
-    monkeypatch.setattr(audit._Raw, "batches", _no_batches)
-    for batch in (1, 5, 5000):
-        with store.read() as c:
-            assert audit.verify(c, batch) == Verification(True, N, head_seq=N)
-
-
-def test_times_in_another_readable_shape_are_read_in_the_scan(store, monkeypatch):
-    """A log whose times were stored in another shape SQLAlchemy reads ('T', no fraction, a zone),
-    signed honestly: checked in the scan (the Core path's conversion for those), no batch read."""
-    if not store.is_sqlite:
-        pytest.skip("SQLite's path")
-    rows = _build(store, 6)
-    for seq, pick in zip(range(1, 7), [0, 1, 2, 3, 17, 10]):
-        _apply(store, rows, ("raw_at", seq, pick, "core"))
-    _apply(store, rows, ("rechain", 1, "core"))
-    expected = _outcome(store, reference_verify)
-    assert expected == Verification(True, 6, head_seq=6)
-    monkeypatch.setattr(audit._Raw, "batches", _no_batches)
-    assert _outcome(store, audit.verify) == expected
-
-
-def test_without_the_primary_key_index_the_scan_is_not_trusted(store):
-    """If SQLite would sort the events after calling the function on each (no index on seq: a
-    rebuilt table), the function would see them in rowid order; verify reads batches instead. An
-    event forged at seq 0, last in rowid order, is still reported as the batches report it."""
-    if not store.is_sqlite:
-        pytest.skip("SQLite's path")
-    rows = _build(store, N)
-    with store.write() as c:
-        c.execute(text("CREATE TABLE events_copy AS SELECT * FROM events ORDER BY seq"))
-        c.execute(text("DROP TABLE events"))
-        c.execute(text("ALTER TABLE events_copy RENAME TO events"))
-        c.execute(events.insert().values(**_row(0, GENESIS, T0, 1)))
-    for batch in (1, 5, 5000):
-        expected = _verify(store, batch, "no scan")
-        assert not expected.ok and expected.problem == "event 0 is out of order"
-        assert _verify(store, batch) == expected
-
-
-def test_an_interrupt_inside_the_scan_is_raised_and_the_function_let_go(store, monkeypatch):
-    """^C while SQLite runs the function: sqlite3 would swallow it (a failed statement); verify
-    raises it once the statement has stopped, and the connection keeps no reference to the walk."""
-    if not store.is_sqlite:
-        pytest.skip("SQLite's path")
-    rows = _build(store, 4)
-    _apply(store, rows, ("raw_at", 3, 0, "core"))          # a shape the fast slicing does not take
-
-    real, calls = audit._Raw.slow_at, []
-
-    def interrupt(self, stored):                            # ^C once, in the scan
-        if not calls:
-            calls.append(stored)
-            raise KeyboardInterrupt
-        return real(self, stored)
-    monkeypatch.setattr(audit._Raw, "slow_at", interrupt)
-    refs = []
-    monkeypatch.setattr(audit, "_WRAP_CHECK", lambda check: (refs.append(weakref.ref(check)), check)[1])
-    with pytest.raises(KeyboardInterrupt):
-        with store.read() as c:
-            audit.verify(c)
-    gc.collect()
-    assert refs and refs[0]() is None
-    monkeypatch.undo()
-    assert not _outcome(store, reference_verify).ok        # the pooled connection still verifies
-    assert _outcome(store, audit.verify) == _outcome(store, reference_verify)
 
 
 @pytest.mark.parametrize("seq", [0, -1])
 def test_an_event_forged_below_seq_1_is_reported(store, seq):
     """An event stored at seq 0 or below is in no chain. verify reads the log from its first row and
-    reports it; so does verify_core now (the old verifier, reading seq > 0, did not see it)."""
+    reports it (the old verifier, reading seq > 0, did not see it)."""
     rows = _build(store, 4)
-    with store.write() as c:
+    with store.core() as c:
         c.execute(events.insert().values(**_row(seq, GENESIS, T0, 1)))
     want = Verification(False, 0, 1, f"event {seq} is out of order", 4)
     for batch in (1, 5000):
         assert _verify(store, batch) == want
-        assert _verify(store, batch, "no scan") == want
-        assert _outcome(store, audit.verify_core, batch=batch) == want
     assert _outcome(store, old_verify) == Verification(True, 4, head_seq=4)
     assert _outcome(store, reference_verify) == want

@@ -11,7 +11,7 @@ from hypothesis_jsonschema import from_schema
 from sqlalchemy import func, select
 
 from web.api.openapi import spec
-from workflow.store import cases, events
+from workflow.adapters.tables import cases, events
 
 SPEC = spec()
 POSTS = [(p, op["requestBody"]["content"]["application/json"]["schema"])
@@ -26,7 +26,7 @@ TRIED = {"requests": 0}
 
 
 def state(wf):
-    with wf.store.read() as c:
+    with wf.store.core() as c:
         return (c.execute(select(func.count()).select_from(events)).scalar_one(),
                 tuple(c.execute(select(cases.c.id, cases.c.version).order_by(cases.c.id)).all()))
 

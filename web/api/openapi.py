@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from workflow.errors import ALL_CODES
+from workflow.domain.errors import ALL_CODES
 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 NSTR, NINT = {"type": ["string", "null"]}, {"type": ["integer", "null"]}

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from ..domain.definition import Definition, Registry, parse
-from ..domain.errors import DefinitionError
+from ..domain.errors import DefinitionError, Problem
 
 # libyaml's C parser when PyYAML was built with it (the wheels are): ~10× faster, same results
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -30,10 +30,11 @@ def parse_text(text: str, name: str = "<definition>") -> Definition:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(YAML)"
-        raise DefinitionError("definition.yaml", file=name, path=where,
-                              problem=getattr(e, "problem", None) or e) from None
+        raise DefinitionError("definition.invalid", file=name, path=where,
+                              what=Problem("definition.yaml", problem=getattr(e, "problem", None) or e)) from None
     except ValueError as e:                        # PyYAML: an unquoted impossible date (2025-02-30)
-        raise DefinitionError("definition.yaml_date", file=name, path="(YAML)", problem=e) from None
+        raise DefinitionError("definition.invalid", file=name, path="(YAML)",
+                              what=Problem("definition.yaml_date", problem=e)) from None
     return parse(data, name, schema=schema(), raw=text)
 
 

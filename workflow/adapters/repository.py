@@ -100,7 +100,7 @@ def _update_case(columns: tuple[str, ...]) -> Statement:
 
 
 @functools.lru_cache(maxsize=64)
-def _supersede(n_steps: int, n_kinds: int) -> Statement:
+def supersede_statement(n_steps: int, n_kinds: int) -> Statement:
     """Set aside the live records of n steps (of n kinds; 0 = every kind)."""
     steps = ", ".join(f":s{i}" for i in range(n_steps))
     kinds = f" AND kind IN ({', '.join(f':k{i}' for i in range(n_kinds))})" if n_kinds else ""
@@ -140,7 +140,7 @@ class CaseRepository:
             return False
         for steps, kinds in change.supersede:
             steps, kinds = list(steps), list(kinds or ())
-            self.sql.run(_supersede(len(steps), len(kinds)), {
+            self.sql.run(supersede_statement(len(steps), len(kinds)), {
                 "case_id": row.id, "superseded": True, **{f"s{i}": s for i, s in enumerate(steps)},
                 **{f"k{i}": k for i, k in enumerate(kinds)}})
         now = values["updated_at"]

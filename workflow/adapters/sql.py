@@ -18,7 +18,7 @@ from sqlalchemy import exc
 from sqlalchemy.types import JSON, TypeEngine
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
-_CURSOR = "cadreflow_cursor"
+CURSOR_KEY = "cadreflow_cursor"    # where a connection keeps its cursor (the pool record's info)
 
 
 class Conflict(exc.IntegrityError):
@@ -113,9 +113,9 @@ class Runner:
     def __init__(self, fairy, dialect, on_lost: Callable[[], None] | None = None):
         self.fairy, self.dialect, self.on_lost = fairy, dialect, on_lost
         raw = fairy.dbapi_connection
-        kept = fairy.info.get(_CURSOR)
+        kept = fairy.info.get(CURSOR_KEY)
         if kept is None or kept[0] is not raw:
-            kept = fairy.info[_CURSOR] = (raw, raw.cursor())
+            kept = fairy.info[CURSOR_KEY] = (raw, raw.cursor())
         self.cursor = kept[1]
 
     def run(self, st: Statement, params: Mapping[str, Any] | None = None, *, make: Callable | None = None) -> list:

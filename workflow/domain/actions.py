@@ -330,11 +330,18 @@ def settle(case: Case, change: Change, now: dt.datetime) -> dict:
             values.update(status=closed, step_due=None, awaiting=None, approval_requested_by=None)
         else:
             values.update(step_started_at=now, step_due=due(now, d.step(change.to_state).deadline_days))
-    if any(kind in ("form", "tally") for _, kind, _ in change.add):
+    if _touches_names(change):
         text = search_text(row.title, names_in(after(case, change)))
         if text != row.search:
             values["search"] = text
     return values
+
+
+def _touches_names(change: Change) -> bool:
+    """Whether a change adds or sets aside a form or a tally (where candidates' names are)."""
+    named = {"form", "tally"}
+    return (any(kind in named for _, kind, _ in change.add)
+            or any(kinds is None or named & set(kinds) for _, kinds in change.supersede))
 
 
 def after(case: Case, change: Change) -> Iterable[tuple[str, str, dict]]:

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 
 import jsonschema
 
-from .errors import DefinitionError
+from .errors import DefinitionError, Problem
 from .rules import LevelRule, parse_fraction
 
 COMPLETED, CANCELLED = "completed", "cancelled"
@@ -155,6 +155,13 @@ class Definition:
     def first(self) -> Step:
         return self.steps[0]
 
+    def next_of(self, key: str) -> str:
+        """The state the step's advance leads to (`completed` after the last step)."""
+        for t in self.transitions:
+            if t.trigger == "advance" and t.source == key:
+                return t.dest
+        return COMPLETED
+
     def returns_from(self, key: str) -> tuple[str, ...]:
         return tuple(t.dest for t in self.transitions if t.trigger == "return" and t.source == key)
 
@@ -196,13 +203,14 @@ def _text(d) -> Text | None:
 
 
 class Checker:
-    """Raises a file's DefinitionError: `fail(path, key, **params)`."""
+    """Raises a file's DefinitionError: `fail(path, key, **params)` names the file, the path in it
+    and what is wrong there (a Problem with its own key)."""
 
     def __init__(self, name: str):
         self.name = name
 
     def fail(self, path: str, key: str, **params):
-        raise DefinitionError(key, file=self.name, path=path, **params)
+        raise DefinitionError("definition.invalid", file=self.name, path=path, what=Problem(key, **params))
 
     def fraction(self, path: str, value: str) -> Fraction:
         try:
@@ -443,6 +451,10 @@ class Registry:
 
     def all(self) -> list[Definition]:
         return sorted(self._by.values(), key=lambda d: (d.key, d.version))
+
+    def steps_of_role(self, role: str) -> list[tuple[str, int, str]]:
+        """(procedure, version, step) of every step `role` records, in every installed version."""
+        return [(d.key, d.version, s.key) for d in self.all() for s in d.steps if s.role == role]
 
     def latest(self) -> list[Definition]:
         out: dict[str, Definition] = {}

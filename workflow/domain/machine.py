@@ -78,3 +78,9 @@ def machine_for(definition: Definition) -> CaseMachine:
                 m = _cache[key] = CaseMachine(definition)
                 builds += 1
     return m
+
+
+def forget() -> None:
+    """Drop every machine built so far (a benchmark counts the builds from none)."""
+    with _lock:
+        _cache.clear()

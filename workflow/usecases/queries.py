@@ -80,8 +80,7 @@ class CaseQueries:
         limit = page_args(1, limit, 50, 100)[1]
         with self.ctx.store.read() as uow:
             user = acting_user(uow, actor_id)
-            mine = ([(d.key, d.version, s.key) for d in self.ctx.registry.all() for s in d.steps if s.role == user.role]
-                    if user.role in ("staff", "supervisor") else [])
+            mine = self.ctx.registry.steps_of_role(user.role) if user.role in ("staff", "supervisor") else []
             rows, total, exact = uow.queries.work_queue(user, mine, limit)
             return Page([self.ctx.summary(r) for r in rows], total, 1, limit, exact)
 

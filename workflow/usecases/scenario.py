@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import yaml
 
+from ..adapters.db import Store, migrate
 from ..domain.actions import ACTIONS
 from ..domain.calendar import local_date
 from ..domain.errors import WorkflowError
@@ -189,6 +191,22 @@ def play(wf: Workflow, scenario: Mapping) -> Played:
                      "version": case["version"]} if case else None),
            "results": results, "events": wf.queries.count_events(), "audit_ok": ver.ok}
     return Played(out, ok_all and ver.ok, r.opened)
+
+
+def run_on(scenario: Mapping, registry, database: str | None = None) -> tuple[dict, bool]:
+    """Run a scenario on the database at `database` (migrated, and kept) or on a fresh temporary one."""
+    with tempfile.TemporaryDirectory(prefix="cadreflow-scenario-") as tmp:
+        if database:
+            migrate(database)
+            store = Store(database)
+            store.ensure_chain_head()
+        else:
+            store = Store(f"sqlite:///{tmp}/scenario.db", synchronous="NORMAL")
+            store.create_all()
+        try:
+            return run(Workflow(store, registry), scenario)
+        finally:
+            store.dispose()
 
 
 def run(wf: Workflow, scenario: Mapping) -> tuple[dict, bool]:
