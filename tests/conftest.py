@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from workflow.adapters.definitions import load_folder
+from workflow.domain.definition import Registry
 from workflow.usecases.engine import Workflow
 from workflow.adapters.db import Store, normalise_url
 from workflow.adapters.tables import metadata

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from workflow.adapters import queries as service
+from workflow.adapters import queries
 from workflow.domain.definition import Registry
-from workflow.usecases.engine import Workflow
 from workflow.domain.errors import AuthFailed
 from tests.support import PASSWORD
 
@@ -19,7 +18,7 @@ def _cheap_password_hashing(monkeypatch):
 
 @pytest.fixture
 def small_window(monkeypatch):
-    monkeypatch.setattr(service, "COUNT_WINDOW", 5)
+    monkeypatch.setattr(queries, "COUNT_WINDOW", 5)
 
 
 def _open(wf, staff, n, title="Bổ nhiệm đồng chí"):
@@ -171,7 +170,7 @@ def test_every_page_deep_or_not_is_the_plain_ordered_selects_slice_with_its_capp
     `exact` as the plain query — at the last page, the one before it, past the end, where the
     count turns exact, with ties in updated_at, for each filter and scope."""
     _bulk(wf, people, 61)
-    monkeypatch.setattr(service, "COUNT_WINDOW", window)
+    monkeypatch.setattr(queries, "COUNT_WINDOW", window)
     in_a = cases.c.unit_id.in_(select(units.c.id).where(units.c.id == people.district_a))
     scenarios = [
         (people.province_auditor, {}, []),
@@ -192,7 +191,7 @@ def test_every_page_deep_or_not_is_the_plain_ordered_selects_slice_with_its_capp
 def test_a_deep_page_counts_the_same_when_its_first_case_shares_its_time_with_others(wf, people, monkeypatch):
     """The count after a deep page starts at the page's first case by (updated_at, id): cases with
     the same updated_at before it are not counted again, those after it are."""
-    monkeypatch.setattr(service, "COUNT_WINDOW", 2)
+    monkeypatch.setattr(queries, "COUNT_WINDOW", 2)
     ids = _open(wf, people.staff, 9)
     with wf.store.core() as c:                      # every case at the same moment
         c.execute(cases.update().values(updated_at=T0))
@@ -235,7 +234,7 @@ def test_the_work_queue_is_the_plain_ordered_selects_first_cases_with_its_capped
     PostgreSQL through the written-out VALUES list, and through the bound list when a step key
     would need quoting."""
     _bulk(wf, people, 61)
-    monkeypatch.setattr(service, "COUNT_WINDOW", window)
+    monkeypatch.setattr(queries, "COUNT_WINDOW", window)
     for user_id in (people.staff, people.staff_b, people.supervisor, people.supervisor_b, people.auditor):
         for limit in (3, 10, 100):
             q = wf.queries.work_queue(user_id, limit=limit)

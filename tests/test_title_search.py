@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from sqlalchemy import create_engine, delete, insert, select, text, update
+from sqlalchemy import create_engine, delete, insert, text, update
 
 from workflow.adapters import queries
 from workflow.adapters.db import Store, migrate

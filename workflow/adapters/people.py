@@ -17,7 +17,6 @@ CHILD_UNIT_NAMED = Statement("SELECT id FROM units WHERE name = :name AND parent
 INSERT_UNIT = Statement("INSERT INTO units (name, parent_id, path, created_at) VALUES (:name, :parent_id, '', "
                         ":created_at) RETURNING id", columns=("id",), types={"created_at": DT})
 SET_UNIT_PATH = Statement("UPDATE units SET path = :path WHERE id = :unit_id")
-TOP_UNITS = Statement("SELECT count(*) FROM units WHERE parent_id IS NULL", columns=("n",))
 INSERT_USER = Statement(
     "INSERT INTO users (username, display_name, password_hash, role, unit_id, active, failed_logins, created_at) "
     "VALUES (:username, :display_name, :password_hash, :role, :unit_id, :active, 0, :created_at) RETURNING id",
@@ -70,9 +69,6 @@ class PeopleRepository:
         path = f"{parent_path or '/'}{uid}/"
         self.sql.run(SET_UNIT_PATH, {"path": path, "unit_id": uid})
         return uid, path
-
-    def top_units(self) -> int:
-        return self.sql.first(TOP_UNITS).n
 
     def add_user(self, values: Mapping[str, Any]) -> int:
         return self.sql.first(INSERT_USER, {"active": True, **values}).id

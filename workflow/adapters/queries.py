@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain.case import AWAIT_APPROVAL, AWAIT_HEAD, OPEN, CaseRow
 from ..domain.people import User
+from ..domain.permissions import SEES_SYSTEM_EVENTS
 from ..domain.search import Needle
 from . import scope
 from .search import matches
@@ -40,8 +41,8 @@ def count_cap(offset: int, per_page: int) -> int:
     return offset + max(COUNT_WINDOW, per_page + 1)
 
 
-def case_row(r) -> CaseRow:
-    m = r._mapping
+def case_row(m) -> CaseRow:
+    """A case as the list shows it, from a row mapping (a SELECT of _SUMMARY)."""
     return CaseRow(m["id"], m["definition_key"], m["definition_version"], m["title"], m["unit_id"], m["state"],
                    m["status"], m["version"], as_utc(m["step_started_at"]), m["step_due"], m["awaiting"],
                    m["approval_requested_by"], m["opened_by"], as_utc(m["opened_at"]), as_utc(m["updated_at"]),
@@ -113,7 +114,7 @@ class Queries:
     def page_rows(self, ids) -> list[CaseRow]:
         """The cases of a page, newest first: `ids` a SELECT of their ids."""
         rows = self.c.execute(select(*_SUMMARY).join(units, units.c.id == cases.c.unit_id)
-                              .where(cases.c.id.in_(ids)).order_by(*_NEWEST)).all()
+                              .where(cases.c.id.in_(ids)).order_by(*_NEWEST)).mappings().all()
         return [case_row(r) for r in rows]
 
     def case_page(self, cond: list, page: int, per_page: int) -> tuple[list[CaseRow], int, bool]:
@@ -173,7 +174,7 @@ class Queries:
         page_ids = select(first.c.id).order_by(first.c.step_started_at, first.c.id).limit(limit).subquery()
         rows = [case_row(r) for r in self.c.execute(
             select(*_SUMMARY).join(units, units.c.id == cases.c.unit_id)
-            .where(cases.c.id.in_(select(page_ids.c.id))).order_by(*order))]
+            .where(cases.c.id.in_(select(page_ids.c.id))).order_by(*order)).mappings()]
         if len(rows) < limit:
             return rows, len(rows), True
         cap = count_cap(0, limit)
@@ -184,8 +185,8 @@ class Queries:
     # ---- events ----------------------------------------------------------------------------------
     def _events(self, query) -> list[dict]:
         out = []
-        for e in self.c.execute(query):
-            m = dict(e._mapping)
+        for e in self.c.execute(query).mappings():
+            m = dict(e)
             m["at"] = as_utc(m["at"])
             m["payload"] = json.loads(m["payload"])
             out.append(m)
@@ -206,7 +207,7 @@ class Queries:
         found = events.outerjoin(cases, cases.c.id == events.c.case_id).outerjoin(
             case_unit, case_unit.c.id == cases.c.unit_id)
         whole = self.whole_tree(user)
-        cond = scope.events_in_scope(user, whole, case_unit, system_events=user.role in ("auditor", "admin"))
+        cond = scope.events_in_scope(user, whole, case_unit, system_events=user.role in SEES_SYSTEM_EVENTS)
         for col, key in ((events.c.case_id, "case_id"), (events.c.actor, "username"), (events.c.kind, "kind"),
                          (cases.c.definition_key, "procedure"), (cases.c.unit_id, "unit_id")):
             if filters.get(key):
@@ -277,6 +278,6 @@ class Queries:
                               .order_by(users.c.username)).all()
 
     def tokens(self, user_id: int) -> list[dict]:
-        return [dict(r._mapping) for r in self.c.execute(
+        return [dict(r) for r in self.c.execute(
             select(api_tokens.c.id, api_tokens.c.name, api_tokens.c.created_at, api_tokens.c.last_used_at,
-                   api_tokens.c.revoked_at).where(api_tokens.c.user_id == user_id).order_by(api_tokens.c.id))]
+                   api_tokens.c.revoked_at).where(api_tokens.c.user_id == user_id).order_by(api_tokens.c.id)).mappings()]

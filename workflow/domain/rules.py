@@ -3,7 +3,7 @@ top-two, the head's decision at exactly the threshold. No floating point anywher
 50% and exactly two thirds are decided the same way every time."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable, Mapping
 
@@ -70,7 +70,6 @@ class VoteOutcome:
     passed: bool                     # the step's vote is settled and lets the case move on
     awaiting_head: tuple[str, ...] = ()   # candidates exactly at the threshold, head must decide
     going_on: tuple[str, ...] = ()        # who carries forward (passed / selected / top two)
-    notes: tuple[str, ...] = field(default=())
 
 
 def judge_each(votes: Mapping[str, int], base: int, op: str, fraction: Fraction,

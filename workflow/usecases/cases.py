@@ -14,7 +14,7 @@ from ..domain.actions import ACTIONS, settle
 from ..domain.case import OPEN, CaseRow
 from ..domain.chain import canonical
 from ..domain.definition import Definition
-from ..domain.errors import Forbidden, NotFound, Problem, Validation, VersionConflict, WorkflowError, first_problem
+from ..domain.errors import NotFound, Problem, Validation, VersionConflict, first_problem
 from ..domain.permissions import OPEN_CASE, require
 from ..domain.search import search_text
 from ..domain.calendar import due
