@@ -363,11 +363,11 @@ def test_an_event_committed_while_the_chain_is_verified_is_not_taken_for_tamperi
 
     class WriteMeanwhile(eventlog.Walk):
         """The walk starts once the head is read and before any event is: write then."""
-        def __init__(self, head_seq):
+        def __init__(self, *args):
             if not fired:
                 fired.append(True)
                 wf.cases.record(people.staff, cid, CRITERIA)        # another connection, committed at once
-            super().__init__(head_seq)
+            super().__init__(*args)
     monkeypatch.setattr(eventlog, "Walk", WriteMeanwhile)
     v = wf.queries.verify(people.auditor)
     monkeypatch.undo()

@@ -22,10 +22,10 @@ _FIELDS = ("seq", "prev_hash", "case_id", "at", "actor_id", "actor", "role", "un
            "to_state", "payload", "hash")
 # keyset batches in seq order, the first from the log's first row (an event forged at seq 0 or
 # below is out of order, not out of sight)
-FIRST_BATCH = Statement(f"SELECT {', '.join(_FIELDS)} FROM events ORDER BY seq LIMIT :n", columns=_FIELDS,
-                        types={"at": DT})
+# (`at` as the driver hands it over: the walk reads it as the column type does, Walk(read_time))
+FIRST_BATCH = Statement(f"SELECT {', '.join(_FIELDS)} FROM events ORDER BY seq LIMIT :n", columns=_FIELDS)
 NEXT_BATCH = Statement(f"SELECT {', '.join(_FIELDS)} FROM events WHERE seq > :after ORDER BY seq LIMIT :n",
-                       columns=_FIELDS, types={"at": DT})
+                       columns=_FIELDS)
 BATCH = 5000
 
 
@@ -53,7 +53,8 @@ class EventLog:
         """Walk the whole log in seq order and name the first bad event (run it in a snapshot:
         the head and the events must be read in one state)."""
         head = self.sql.first(HEAD)
-        walk = Walk(head.seq if head else 0)
+        dialect = self.sql.dialect
+        walk = Walk(head.seq if head else 0, DT.dialect_impl(dialect).result_processor(dialect, None))
         rows = self.sql.run(FIRST_BATCH, {"n": batch}, make=tuple)
         while rows:
             bad = walk.check(rows)

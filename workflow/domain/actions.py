@@ -330,18 +330,25 @@ def settle(case: Case, change: Change, now: dt.datetime) -> dict:
             values.update(status=closed, step_due=None, awaiting=None, approval_requested_by=None)
         else:
             values.update(step_started_at=now, step_due=due(now, d.step(change.to_state).deadline_days))
-    if _touches_names(change):
+    if _touches_names(d, change):
         text = search_text(row.title, names_in(after(case, change)))
         if text != row.search:
             values["search"] = text
     return values
 
 
-def _touches_names(change: Change) -> bool:
-    """Whether a change adds or sets aside a form or a tally (where candidates' names are)."""
+def _names_at(d, step_key: str) -> bool:
+    """Whether a step's records can hold names: a 'candidates' field, or a vote."""
+    s = d.step(step_key)
+    return s.vote is not None or any(f.type == "candidates" for f in s.form)
+
+
+def _touches_names(d, change: Change) -> bool:
+    """Whether a change adds or sets aside a form or a tally that can hold candidates' names."""
     named = {"form", "tally"}
-    return (any(kind in named for _, kind, _ in change.add)
-            or any(kinds is None or named & set(kinds) for _, kinds in change.supersede))
+    return (any(kind in named and _names_at(d, step) for step, kind, _ in change.add)
+            or any((kinds is None or named & set(kinds)) and any(_names_at(d, s) for s in steps)
+                   for steps, kinds in change.supersede))
 
 
 def after(case: Case, change: Change) -> Iterable[tuple[str, str, dict]]:

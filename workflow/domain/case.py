@@ -80,11 +80,14 @@ class CaseSummary:
     overdue: bool = False        # past the step's deadline, by the workflow's clock
 
     @classmethod
-    def of(cls, row: CaseRow, d: Definition, today: dt.date) -> "CaseSummary":
-        overdue = row.status == OPEN and row.step_due is not None and row.step_due < today
-        return cls(row.id, row.definition_key, row.definition_version, row.title, row.unit_id, row.state,
-                   d.step_no(row.state), row.status, row.version, row.awaiting, row.step_due, row.opened_at,
-                   row.updated_at, row.unit_name or "", overdue)
+    def of(cls, row: CaseRow, d: Definition, today: dt.date, changed: dict | None = None) -> "CaseSummary":
+        """A case's summary; `changed`: columns set since `row` was read (they win)."""
+        v = (lambda k: changed.get(k, getattr(row, k))) if changed else (lambda k: getattr(row, k))  # noqa: E731
+        status, due, state = v("status"), v("step_due"), v("state")
+        overdue = status == OPEN and due is not None and due < today
+        return cls(row.id, row.definition_key, row.definition_version, row.title, row.unit_id, state,
+                   d.step_no(state), status, v("version"), v("awaiting"), due, row.opened_at, v("updated_at"),
+                   row.unit_name or "", overdue)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "procedure": self.procedure, "procedure_version": self.version,

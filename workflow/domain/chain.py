@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 GENESIS = "0" * 64
 
@@ -53,12 +53,17 @@ class Walk:
     """The events in seq order, batch after batch: `check(rows)` answers the first bad event's
     Verification, or None while all is well; `end(head)` the verdict once every row was seen.
     A row is (seq, prev_hash, case_id, at, actor_id, actor, role, unit_id, kind, from_state,
-    to_state, payload, hash)."""
+    to_state, payload, hash); `read_time` turns a row's `at` as stored into a datetime (when the
+    database keeps it as text)."""
 
-    def __init__(self, head_seq: int):
+    def __init__(self, head_seq: int, read_time: Callable[[Any], dt.datetime] | None = None):
         self.head_seq, self.prev_hash, self.expected, self.count = head_seq, GENESIS, 1, 0
+        self.read_time = read_time
 
     def check(self, rows: Iterable[tuple]) -> Verification | None:
+        read_time = self.read_time
+        if read_time is not None:       # a whole batch is read before its rows are looked at
+            rows = [(*r[:3], read_time(r[3]), *r[4:]) for r in rows]
         for r in rows:
             seq = r[0]
             if seq != self.expected:

@@ -18,7 +18,7 @@ from ..domain.errors import NotFound, Problem, Validation, VersionConflict, firs
 from ..domain.permissions import OPEN_CASE, require
 from ..domain.search import search_text
 from ..domain.calendar import due
-from .common import ActionResult, Context, acting_user, load_case, updated, user_and_case
+from .common import ActionResult, Context, acting_user, load_case, user_and_case
 
 MAX_TITLE = 300
 
@@ -110,8 +110,7 @@ class CaseCommands:
                 raise VersionConflict("version.changed", case_id=case_id, current=None)
             seq = uow.events.append(user.actor(), change.kind, at=now, case_id=row.id, from_state=row.state,
                                     to_state=values.get("state", row.state), payload=change.payload)
-            return ActionResult(self.ctx.summary(updated(row, values), case.definition).to_dict(), seq, False,
-                                change.info)
+            return ActionResult(self.ctx.summary(row, case.definition, values).to_dict(), seq, False, change.info)
 
         return self._once(actor_id, action, case_id, input, idempotency_key, body)
 

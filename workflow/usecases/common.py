@@ -3,7 +3,6 @@ results handed back, and the loads every action starts with (the acting user, th
 tree, its definition)."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -41,8 +40,10 @@ class Context:
         except KeyError:
             raise NotFound("procedure.not_installed", procedure=key, version=version) from None
 
-    def summary(self, row: CaseRow, d: Definition | None = None) -> CaseSummary:
-        return CaseSummary.of(row, d or self.registry.get(row.definition_key, row.definition_version), self.today())
+    def summary(self, row: CaseRow, d: Definition | None = None, changed: dict | None = None) -> CaseSummary:
+        """A case's summary by the engine's clock (`changed`: columns set since `row` was read)."""
+        return CaseSummary.of(row, d or self.registry.get(row.definition_key, row.definition_version), self.today(),
+                              changed)
 
     def check_pin(self, uow: UnitOfWork, d: Definition) -> None:
         """A running case follows the definition it was opened under: if that file was edited in
@@ -142,13 +143,6 @@ def user_and_case(uow: UnitOfWork, user_id: Any, case_id: Any) -> tuple[User, Ca
 def load_case(ctx: Context, uow: UnitOfWork, row: CaseRow) -> Case:
     """A case with its definition; its records are read when first needed."""
     return Case(row, ctx.definition(row.definition_key, row.definition_version), lambda: uow.cases.records(row.id))
-
-
-_ROW_FIELDS = frozenset(f.name for f in dataclasses.fields(CaseRow))
-
-
-def updated(row: CaseRow, values: dict) -> CaseRow:
-    return dataclasses.replace(row, **{k: v for k, v in values.items() if k in _ROW_FIELDS})
 
 
 def filter_id(v: Any, name: str) -> int | None:
