@@ -16,7 +16,7 @@ from workflow.domain.rules import (AT_THRESHOLD, FAILED, NOT_SELECTED, PASSED, R
                             exactly_at, judge_each, meets, minimum_votes, nominate, parse_fraction, quorum_met)
 
 HALF, TWO_THIRDS = Fraction(1, 2), Fraction(2, 3)
-DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
+DEFINITIONS = Path(__file__).resolve().parents[2] / "definitions"
 
 counts = st.integers(min_value=0, max_value=1_000_000)
 bases = st.integers(min_value=1, max_value=1_000_000)

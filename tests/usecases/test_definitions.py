@@ -18,7 +18,7 @@ from workflow.domain.definition import Registry
 from workflow.domain.errors import DefinitionError, Validation
 from workflow.usecases.engine import Workflow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS = ROOT / "definitions"
 SHIPPED = sorted(p.name for p in DEFINITIONS.glob("*.yaml"))
 PASSWORD = "correct horse battery"

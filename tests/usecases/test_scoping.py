@@ -14,7 +14,7 @@ from workflow.usecases.engine import Workflow
 from workflow.adapters.tables import events
 from tests.support import ANNOUNCEMENT, APPRAISAL, APPT_C1, CRITERIA, DECISION, PASSWORD, code_of, n_events, tally
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 

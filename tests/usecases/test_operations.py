@@ -11,7 +11,7 @@ import pytest
 from web import create_app
 from web.config import ConfigError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def flask(args: list[str], env: dict, **kw) -> subprocess.CompletedProcess:

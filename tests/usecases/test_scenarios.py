@@ -20,7 +20,7 @@ from workflow.adapters.definitions import load_folder
 from workflow.adapters.db import Store
 from workflow.adapters.tables import cases, events, metadata
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "tests" / "scenarios"
 FILES = sorted(p.name for p in SCENARIOS.glob("*.yaml"))
 REGISTRY = load_folder(ROOT / "definitions")

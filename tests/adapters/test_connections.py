@@ -14,7 +14,7 @@ from workflow.usecases.engine import Workflow
 from workflow.adapters.db import Store
 from workflow.adapters.tables import cases, events, metadata
 
-from .conftest import PASSWORD
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.postgres
 

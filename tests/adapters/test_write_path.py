@@ -29,7 +29,7 @@ from workflow.usecases.common import acting_user, in_scope, user_and_case
 from workflow.usecases.engine import Workflow
 from tests.conftest import pg_store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))
 REGISTRY = load_folder(ROOT / "definitions")
 VN = dt.timezone(dt.timedelta(hours=7))

@@ -19,7 +19,7 @@ from workflow.adapters.db import Store
 from workflow.adapters.tables import chain_head, events
 from tests.support import ANNOUNCEMENT, APPT_C1, APPT_C3, CRITERIA, PASSWORD, tally
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 
 

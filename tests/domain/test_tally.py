@@ -15,7 +15,7 @@ from workflow.domain.errors import InvalidTally
 from workflow.domain.tally import MAX_COUNT, base_value, evaluate, parse_tally, quorum
 from workflow.domain.rules import AT_THRESHOLD, PASSED, RUNOFF, SELECTED
 
-DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
+DEFINITIONS = Path(__file__).resolve().parents[2] / "definitions"
 _internal = load_file(DEFINITIONS / "appointment-internal.v1.yaml")
 _confidence = load_file(DEFINITIONS / "confidence-vote.v1.yaml")
 _admission = load_file(DEFINITIONS / "party-admission.v1.yaml")
