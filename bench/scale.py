@@ -1,7 +1,7 @@
 """Scale of data at the service level: N cases with history (~20 chained events and 4 records
 each), for N = 1k, 10k, 100k, on SQLite and PostgreSQL. The data is made in bulk (big transactions
 through SQLAlchemy's connection, rows handed to the driver's executemany / COPY) with a valid hash
-chain built by `audit.event_hash`, not through the service; one database per N, made from the
+chain built by `workflow.domain.chain.event_hash`, not through the use cases; one database per N, made from the
 same seed (each holds the first N cases of the largest): cases opened at a steady 50 a day, so a
 day's worth of events is the same size at every N.
 
@@ -428,12 +428,10 @@ def report(results: list[dict]) -> None:
                        f"{r['verify']['hash_only_cpu'] / r['verify']['cpu']:.2f}",
                        f"{r['verify']['hash_only'] / r['verify']['raw_read_and_hash']:.2f}"] for r in rs])
         print("\n(hashlib alone: one loop on one core over rows already in memory. The reading's bound holds for a "
-              "verifier that reads every row's 13 columns through the driver and hashes them in one thread; on SQLite "
-              "verify reads no rows (SQLite hands each event's values to a Python function in its scan), one thread, "
-              "one core. CPU / wall is this process's; on PostgreSQL its server reads and sends the rows in its own "
-              "process besides, and verify's read-ahead thread waits on it. verify and hashlib alone are timed one "
-              "after the other: on a shared machine whose load changes between them the CPU-time ratio is the "
-              "steadier one.)")
+              "verifier that reads every row's 13 columns through the driver and hashes them in one thread, as verify "
+              "does. CPU / wall is this process's; on PostgreSQL its server reads and sends the rows in its own "
+              "process besides. verify and hashlib alone are timed one after the other: on a shared machine whose "
+              "load changes between them the CPU-time ratio is the steadier one.)")
         big = [r for r in rs if r["n"] >= 10_000]
         if len(big) >= 2:
             a, b = big[0], big[-1]
