@@ -2,12 +2,11 @@
 tokens, as the write side changes them. Plain SQL (adapters/sql.py)."""
 from __future__ import annotations
 
-import functools
 from typing import Any, Mapping
 
 from sqlalchemy import Boolean, DateTime
 
-from .sql import Runner, Statement
+from .sql import Runner, Statement, Updates
 
 DT, BOOL = DateTime(timezone=True), Boolean()
 UNIT_BY_ID = Statement("SELECT id, name, parent_id, path FROM units WHERE id = :unit_id",
@@ -35,19 +34,9 @@ REVOKE_TOKEN = Statement("UPDATE api_tokens SET revoked_at = :now WHERE id = :to
                          "AND revoked_at IS NULL", types={"now": DT})
 TOKEN_USER = Statement("SELECT user_id FROM api_tokens WHERE token_hash = :token_hash AND revoked_at IS NULL",
                        columns=("user_id",))
-USER_TYPES = {"active": BOOL, "locked_until": DT, "last_login_at": DT}
-USER_COLUMNS_SET = frozenset(("display_name", "password_hash", "role", "unit_id", "active", "failed_logins",
-                              "locked_until", "last_login_at", "locale"))
-
-
-@functools.lru_cache(maxsize=64)
-def _update_user(columns: tuple[str, ...]) -> Statement:
-    unknown = set(columns) - USER_COLUMNS_SET
-    if unknown:
-        raise ValueError(f"not a user column: {sorted(unknown)}")
-    sets = ", ".join(f"{c} = :{c}" for c in columns)
-    return Statement(f"UPDATE users SET {sets} WHERE id = :b_id",
-                     types={c: USER_TYPES[c] for c in columns if c in USER_TYPES})
+UPDATE_USER = Updates("users", {"display_name": None, "password_hash": None, "role": None, "unit_id": None,
+                                "active": BOOL, "failed_logins": None, "locked_until": DT, "last_login_at": DT,
+                                "locale": None}, "id = :b_id")
 
 
 class PeopleRepository:
@@ -74,7 +63,7 @@ class PeopleRepository:
         return self.sql.first(INSERT_USER, {"active": True, **values}).id
 
     def update_user(self, user_id: int, values: Mapping[str, Any]) -> None:
-        self.sql.run(_update_user(tuple(values)), {**values, "b_id": user_id})
+        self.sql.run(UPDATE_USER(tuple(values)), {**values, "b_id": user_id})
 
     def for_sign_in(self, username: str):
         """The row a sign-in checks and counts on, locked (PostgreSQL) until the transaction ends."""

@@ -13,7 +13,7 @@ from ..domain.case import CaseRow, Record
 from ..domain.credentials import session_stamp
 from ..domain.people import User
 from ..domain.search import fold
-from .sql import Runner, Statement
+from .sql import Runner, Statement, Updates
 from .times import as_utc
 
 DT, DATE, BOOL, JSN = DateTime(timezone=True), Date(), Boolean(), JSON()
@@ -70,8 +70,10 @@ REPLAY = Statement("SELECT request, response FROM idempotency_keys WHERE user_id
 REMEMBER = Statement("INSERT INTO idempotency_keys (user_id, key, request, response, created_at) "
                      "VALUES (:user_id, :key, :request, :response, :created_at)",
                      types={"response": JSN, "created_at": DT})
-CASE_COLUMNS_SET = frozenset(("title", "unit_id", "state", "status", "version", "step_started_at", "step_due",
-                              "awaiting", "approval_requested_by", "updated_at", "search", "search_fold"))
+# the columns an action sets; the version it was read at is in the WHERE (optimistic locking)
+UPDATE_CASE = Updates("cases", {**dict.fromkeys(("title", "unit_id", "state", "status", "version", "awaiting",
+                                                 "approval_requested_by", "search", "search_fold")), **CASE_TYPES},
+                      "id = :b_id AND version = :b_version")
 
 
 def user_from(row) -> User | None:
@@ -86,17 +88,6 @@ def case_from(values: Iterable[Any]) -> CaseRow:
     for k in ("step_started_at", "opened_at", "updated_at"):
         r[k] = as_utc(r[k])
     return CaseRow(**r)
-
-
-@functools.lru_cache(maxsize=128)
-def _update_case(columns: tuple[str, ...]) -> Statement:
-    """UPDATE cases SET … WHERE id = … AND version = … for these columns (made once per set)."""
-    unknown = set(columns) - CASE_COLUMNS_SET
-    if unknown:
-        raise ValueError(f"not a case column: {sorted(unknown)}")
-    sets = ", ".join(f"{c} = :{c}" for c in columns)
-    return Statement(f"UPDATE cases SET {sets} WHERE id = :b_id AND version = :b_version",
-                     types={c: CASE_TYPES[c] for c in columns if c in CASE_TYPES})
 
 
 @functools.lru_cache(maxsize=64)
@@ -136,7 +127,7 @@ class CaseRepository:
         values = dict(values)
         if "search" in values:
             values["search_fold"] = fold(values["search"])
-        if self.sql.count(_update_case(tuple(values)), {**values, "b_id": row.id, "b_version": row.version}) != 1:
+        if self.sql.count(UPDATE_CASE(tuple(values)), {**values, "b_id": row.id, "b_version": row.version}) != 1:
             return False
         for steps, kinds in change.supersede:
             steps, kinds = list(steps), list(kinds or ())

@@ -141,3 +141,25 @@ class Runner:
     def first(self, st: Statement, params: Mapping[str, Any] | None = None):
         rows = self.run(st, params)
         return rows[0] if rows else None
+
+
+class Updates:
+    """UPDATE statements of one table for whichever of its columns a call sets: the columns
+    allowed (their types where values need converting), the WHERE with its `b_` parameters;
+    one Statement made per set of columns."""
+
+    def __init__(self, table: str, columns: Mapping[str, TypeEngine | None], where: str):
+        self.table, self.columns, self.where = table, dict(columns), where
+        self._made: dict[tuple[str, ...], Statement] = {}
+
+    def __call__(self, columns: tuple[str, ...]) -> Statement:
+        st = self._made.get(columns)
+        if st is None:
+            unknown = set(columns) - set(self.columns)
+            if unknown:
+                raise ValueError(f"not a column of {self.table} to set: {sorted(unknown)}")
+            sets = ", ".join(f"{c} = :{c}" for c in columns)
+            st = self._made[columns] = Statement(
+                f"UPDATE {self.table} SET {sets} WHERE {self.where}",
+                types={c: self.columns[c] for c in columns if self.columns[c] is not None})
+        return st
