@@ -99,7 +99,9 @@ class Queries:
     # ---- the case list -------------------------------------------------------------------------
     def case_conditions(self, user: User, *, procedure=None, state=None, unit_id=None, status=None,
                         needle: Needle | None = None, overdue_before: dt.date | None = None,
-                        awaiting=None) -> list:
+                        awaiting=None) -> tuple[list, list]:
+        """(conditions, narrowing): `conditions` on `cases` say which match; `narrowing` are more,
+        through an index, for when the matches are gathered rather than walked in date order."""
         cond = self.case_scope(user)
         for col, v in ((cases.c.definition_key, procedure), (cases.c.state, state), (cases.c.unit_id, unit_id),
                        (cases.c.status, status), (cases.c.awaiting, awaiting)):
@@ -107,9 +109,11 @@ class Queries:
                 cond.append(col == v)
         if overdue_before:
             cond += [cases.c.status == OPEN, cases.c.step_due < overdue_before]
+        index: list = []
         if needle is not None:
-            cond += matches(self.dialect, needle)
-        return cond
+            index, exact = matches(self.dialect, needle)
+            cond += exact
+        return cond, index
 
     def page_rows(self, ids) -> list[CaseRow]:
         """The cases of a page, newest first: `ids` a SELECT of their ids."""
@@ -117,19 +121,21 @@ class Queries:
                               .where(cases.c.id.in_(ids)).order_by(*_NEWEST)).mappings().all()
         return [case_row(r) for r in rows]
 
-    def case_page(self, cond: list, page: int, per_page: int) -> tuple[list[CaseRow], int, bool]:
-        """(rows, total, exact) of one page of the cases matching `cond`, newest first."""
+    def case_page(self, cond: list, page: int, per_page: int, index: list = ()) -> tuple[list[CaseRow], int, bool]:
+        """(rows, total, exact) of one page of the cases matching `cond`, newest first. `index`:
+        conditions that narrow the same matches through an index, used where they are gathered
+        (counted, or few enough to sort); many matches are walked in date order without them."""
         offset = (page - 1) * per_page
         if offset >= COUNT_WINDOW:
             return self._deep_page(cond, offset, per_page, count_cap(offset, per_page))
-        total, exact = self._count_upto(select(cases.c.id).where(*cond), offset, per_page)
+        total, exact = self._count_upto(select(cases.c.id).where(*index, *cond), offset, per_page)
         # A deferred join: the page's ids are found (and OFFSET skipped) in an index alone, then
         # only those rows are read; skipping whole rows made a deep page cost a row per skipped case.
         ids = select(cases.c.id).where(*cond).order_by(*_NEWEST).limit(per_page).offset(offset)
         if exact and total <= COUNT_WINDOW:
             # Few matches, and the count says so: gather them, then sort. Walking the date index
             # until 25 match would read the whole table for a rare filter.
-            few = select(cases.c.id, cases.c.updated_at).where(*cond).cte("few").prefix_with(
+            few = select(cases.c.id, cases.c.updated_at).where(*index, *cond).cte("few").prefix_with(
                 "MATERIALIZED", dialect="postgresql")
             ids = select(few.c.id).order_by(few.c.updated_at.desc(), few.c.id.desc()).limit(per_page).offset(offset)
         return (self.page_rows(ids) if offset < total else []), total, exact

@@ -66,10 +66,10 @@ class CaseQueries:
         needle = Needle.of(str(text)[:MAX_NEEDLE]) if text else None
         with self.ctx.store.read() as uow:
             user = acting_user(uow, actor_id)
-            cond = uow.queries.case_conditions(
+            cond, index = uow.queries.case_conditions(
                 user, procedure=procedure, state=state, unit_id=filter_id(unit_id, "unit_id") if unit_id else None,
                 status=status, needle=needle, overdue_before=self.ctx.today() if overdue else None, awaiting=awaiting)
-            rows, total, exact = uow.queries.case_page(cond, page, per_page)
+            rows, total, exact = uow.queries.case_page(cond, page, per_page, index)
             return Page([self.ctx.summary(r) for r in rows], total, page, per_page, exact)
 
     def work_queue(self, actor_id: int, *, limit: int = 50) -> Page:
