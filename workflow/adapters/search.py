@@ -10,7 +10,7 @@ needs no separate part. A common text's newest page is found faster by walking t
 order with the exact part alone than by gathering every match through the index first."""
 from __future__ import annotations
 
-from sqlalchemy import column, func, literal_column, select, table
+from sqlalchemy import column, func, literal_column, table
 
 from ..domain.search import Needle
 from .tables import CASES_SEARCH, TRIGRAM, cases
