@@ -3,8 +3,8 @@
     python -m bench [--quick] [--no-pg]        (make bench)
 
 Each part also runs alone: python -m bench.transitions | bench.peer | bench.scale | bench.machine_cost |
-bench.web_load (gunicorn + wrk, run last here) | bench.verify_speed (not run here: the chain verifier's
-paths against each other on one database). The full figures of a run are also written to
+bench.web_load (gunicorn + wrk, run last here) | bench.verify_speed (not run here: the chain verifier
+against the raw read and hashlib alone, on one database). The full figures of a run are also written to
 bench/out/last-run.json (not committed).
 """
 from __future__ import annotations

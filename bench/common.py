@@ -22,9 +22,9 @@ from typing import Callable, Iterator
 
 from sqlalchemy import create_engine, text
 
-from workflow.definition import Registry
-from workflow.service import Workflow
-from workflow.store import Store, normalise_url
+from workflow.adapters.definitions import load_folder
+from workflow.usecases.engine import Workflow
+from workflow.adapters.db import Store, normalise_url
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions"
@@ -42,8 +42,8 @@ def arguments(description: str, extra: Callable[[argparse.ArgumentParser], None]
     return p.parse_args()
 
 
-def registry() -> Registry:
-    reg = Registry.from_folder(DEFINITIONS)
+def registry():
+    reg = load_folder(DEFINITIONS)
     if reg.errors:
         raise SystemExit("definitions do not load: " + "; ".join(e.message for e in reg.errors))
     return reg
@@ -121,8 +121,8 @@ class People:
 
 
 def people(wf: Workflow) -> People:
-    unit = wf.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", "Huyện ủy Duy Xuyên"])
-    mk = lambda name, role: wf.create_user(None, name, PASSWORD, role, unit).id  # noqa: E731
+    unit = wf.people.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", "Huyện ủy Duy Xuyên"])
+    mk = lambda name, role: wf.people.create_user(None, name, PASSWORD, role, unit).id  # noqa: E731
     return People(unit, mk("staff", "staff"), mk("lead", "supervisor"), mk("lead2", "supervisor"),
                   mk("audit", "auditor"))
 

@@ -21,9 +21,10 @@ from pathlib import Path
 
 from sqlalchemy import Column, Integer, MetaData, Table, Text, func, insert, select, update
 
-from workflow.definition import load_file
-from workflow.service import Workflow
-from workflow.store import cases, events, normalise_url
+from workflow.adapters.definitions import load_file
+from workflow.usecases.engine import Workflow
+from workflow.adapters.db import normalise_url
+from workflow.adapters.tables import cases, events
 
 from . import common
 
@@ -99,13 +100,13 @@ class Spiff:
     def instance(self, _i: int = 0) -> None:
         wf = self.BpmnWorkflow(self.spec)
         wf.do_engine_steps()
-        with self.store.write() as c:
+        with self.store.core() as c:
             iid = c.execute(insert(spiff_instances).values(state=self.serializer.serialize_json(wf))).inserted_primary_key[0]
         self.ids.append(iid)
         steps = 0
         while not wf.is_completed():
             if self.reload:
-                with self.store.read() as c:
+                with self.store.core() as c:
                     wf = self.serializer.deserialize_json(
                         c.execute(select(spiff_instances.c.state).where(spiff_instances.c.id == iid)).scalar_one())
             task = wf.get_tasks(state=self.READY, manual=True)[0]
@@ -113,7 +114,7 @@ class Spiff:
             task.run()
             wf.do_engine_steps()
             state = self.serializer.serialize_json(wf)
-            with self.store.write() as c:
+            with self.store.core() as c:
                 c.execute(update(spiff_instances).where(spiff_instances.c.id == iid).values(state=state))
             steps += 1
         if steps != 7:
@@ -134,10 +135,10 @@ class CadreflowSeven:
 
     def instance(self, i: int = 0) -> None:
         wf, s = self.wf, self.who.staff
-        r = wf.open_case(s, SEVEN_KEY, f"Bảy bước phê duyệt {i}")
+        r = wf.cases.open_case(s, SEVEN_KEY, f"Bảy bước phê duyệt {i}")
         cid = r.case["id"]
         for _ in range(7):
-            r = wf.advance(s, cid, expected_version=r.case["version"])
+            r = wf.cases.advance(s, cid, expected_version=r.case["version"])
         _finished(r, cid)
 
 
@@ -149,25 +150,25 @@ class CadreflowCommittee:
 
     def instance(self, i: int = 0) -> None:
         wf, s, lead = self.wf, self.who.staff, self.who.supervisor
-        r = wf.open_case(s, "committee-personnel", f"Kiện toàn đảng bộ {i}")
+        r = wf.cases.open_case(s, "committee-personnel", f"Kiện toàn đảng bộ {i}")
         cid = r.case["id"]
         v = lambda: r.case["version"]  # noqa: E731 - the version the last answer gave
-        r = wf.record(s, cid, CRITERIA, expected_version=v())
-        r = wf.advance(s, cid, expected_version=v())
-        r = wf.tally(s, cid, TALLY, expected_version=v())
-        r = wf.advance(s, cid, expected_version=v())
-        r = wf.tally(s, cid, TALLY_BLOCK, expected_version=v())
-        r = wf.advance(s, cid, expected_version=v())
-        r = wf.record(s, cid, APPRAISAL, expected_version=v())
-        r = wf.advance(s, cid, expected_version=v())
-        r = wf.record(s, cid, DECISION, expected_version=v())
-        r = wf.advance(s, cid, expected_version=v())                    # asks for the supervisor's approval
-        r = wf.approve(lead, cid, expected_version=v())
-        r = wf.announce(s, cid, ANNOUNCEMENT, expected_version=v())
-        r = wf.advance(s, cid, expected_version=v())
-        r = wf.tally(s, cid, ELECTION, expected_version=v())
-        r = wf.record(s, cid, FIRST_MEETING, expected_version=v())
-        r = wf.advance(s, cid, expected_version=v())
+        r = wf.cases.record(s, cid, CRITERIA, expected_version=v())
+        r = wf.cases.advance(s, cid, expected_version=v())
+        r = wf.cases.tally(s, cid, TALLY, expected_version=v())
+        r = wf.cases.advance(s, cid, expected_version=v())
+        r = wf.cases.tally(s, cid, TALLY_BLOCK, expected_version=v())
+        r = wf.cases.advance(s, cid, expected_version=v())
+        r = wf.cases.record(s, cid, APPRAISAL, expected_version=v())
+        r = wf.cases.advance(s, cid, expected_version=v())
+        r = wf.cases.record(s, cid, DECISION, expected_version=v())
+        r = wf.cases.advance(s, cid, expected_version=v())                    # asks for the supervisor's approval
+        r = wf.cases.approve(lead, cid, expected_version=v())
+        r = wf.cases.announce(s, cid, ANNOUNCEMENT, expected_version=v())
+        r = wf.cases.advance(s, cid, expected_version=v())
+        r = wf.cases.tally(s, cid, ELECTION, expected_version=v())
+        r = wf.cases.record(s, cid, FIRST_MEETING, expected_version=v())
+        r = wf.cases.advance(s, cid, expected_version=v())
         _finished(r, cid)
 
 
@@ -230,7 +231,7 @@ def run_backend(kind: str, seconds: float) -> dict:
             wf = Workflow(store, registry())
             who = common.people(wf)
             raw = RawCommit(url, sync)
-            by_hand_ids = [wf.open_case(who.staff, "committee-personnel", f"Bench {i}").case["id"] for i in range(100)]
+            by_hand_ids = [wf.cases.open_case(who.staff, "committee-personnel", f"Bench {i}").case["id"] for i in range(100)]
             by_hand = RawAudited(url, sync, who, by_hand_ids)
             spiff_a, spiff_ar = Spiff(store, approval_data), Spiff(store, approval_data, reload=True)
             spiff_f, spiff_fr = Spiff(store, forms_data), Spiff(store, forms_data, reload=True)
@@ -242,7 +243,7 @@ def run_backend(kind: str, seconds: float) -> dict:
             for f in sides.values():
                 f(0)                                               # warm-up
             out = common.alternate(sides, seconds=seconds, block=0.5)
-            with store.read() as c:
+            with store.core() as c:
                 engines = cases.c.id.notin_(by_hand_ids)          # the engine's cases (the by-hand ones only record)
                 ev = dict(c.execute(select(cases.c.definition_key, func.count(events.c.seq))
                                     .select_from(events.join(cases, events.c.case_id == cases.c.id)).where(engines)
@@ -254,7 +255,7 @@ def run_backend(kind: str, seconds: float) -> dict:
                 json_bytes = {name: float(c.execute(select(func.avg(func.length(spiff_instances.c.state)))
                                                     .where(spiff_instances.c.id.in_(sp.ids))).scalar_one())
                               for name, sp in (("spiff", spiff_a), ("spiff_forms", spiff_f))}
-            ok = wf.verify().ok
+            ok = wf.queries.verify().ok
         finally:
             if raw is not None:
                 raw.close()

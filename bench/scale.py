@@ -1,7 +1,7 @@
 """Scale of data at the service level: N cases with history (~20 chained events and 4 records
 each), for N = 1k, 10k, 100k, on SQLite and PostgreSQL. The data is made in bulk (big transactions
 through SQLAlchemy's connection, rows handed to the driver's executemany / COPY) with a valid hash
-chain built by `audit.event_hash`, not through the service; one database per N, made from the
+chain built by `workflow.domain.chain.event_hash`, not through the use cases; one database per N, made from the
 same seed (each holds the first N cases of the largest): cases opened at a steady 50 a day, so a
 day's worth of events is the same size at every N.
 
@@ -28,10 +28,12 @@ from contextlib import ExitStack
 
 from sqlalchemy import JSON, event, func, select, update
 
-from workflow import security
-from workflow.audit import canonical, event_hash
-from workflow.service import Workflow, _day_start
-from workflow.store import cases, chain_head, events, records
+from workflow.domain import credentials
+from workflow.domain.calendar import day_start
+from workflow.domain.chain import canonical, event_hash
+from workflow.domain.search import accented, fold, search_text
+from workflow.usecases.engine import Workflow
+from workflow.adapters.tables import cases, chain_head, events, records
 
 from . import common
 
@@ -56,18 +58,18 @@ class World:
     """The units and users the generated history belongs to, made through the service."""
 
     def __init__(self, wf: Workflow):
-        n = security._N
-        security._N = 2 ** 8              # cheap scrypt for ~30 throw-away accounts; real hashes still
+        n = credentials.SCRYPT_N
+        credentials.SCRYPT_N = 2 ** 8              # cheap scrypt for ~30 throw-away accounts; real hashes still
         try:
-            self.province = wf.find_or_create_unit_path(["Tỉnh ủy Quảng Nam"])
-            self.districts = [wf.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", f"Huyện ủy số {i + 1}"])
+            self.province = wf.people.find_or_create_unit_path(["Tỉnh ủy Quảng Nam"])
+            self.districts = [wf.people.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", f"Huyện ủy số {i + 1}"])
                               for i in range(DISTRICTS)]
-            mk = lambda name, role, unit: wf.create_user(None, name, common.PASSWORD, role, unit)  # noqa: E731
+            mk = lambda name, role, unit: wf.people.create_user(None, name, common.PASSWORD, role, unit)  # noqa: E731
             self.staff = {u: [mk(f"staff_{i}_{k}", "staff", u) for k in range(2)] for i, u in enumerate(self.districts)}
             self.leads = {u: mk(f"lead_{i}", "supervisor", u) for i, u in enumerate(self.districts)}
             self.auditor = mk("audit_province", "auditor", self.province)
         finally:
-            security._N = n
+            credentials.SCRYPT_N = n
 
 
 NAMES = [f"{a} {b} {c}" for a in SURNAMES for b in MIDDLE for c in GIVEN]
@@ -135,7 +137,7 @@ def grow(wf: Workflow, world: World, start: int, stop: int, rng: random.Random, 
     for lo in range(start, stop, batch):
         hi = min(stop, lo + batch)
         case_rows, record_rows, event_rows = [], [], []
-        with store.write() as c:
+        with store.core() as c:
             head = c.execute(select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
                              .with_for_update()).one()
             seq, prev = head.seq, head.hash
@@ -180,7 +182,8 @@ def grow(wf: Workflow, world: World, start: int, stop: int, rng: random.Random, 
                                   "unit_id": unit, "state": state, "status": status, "version": EVENTS_PER_CASE,
                                   "step_started_at": updated, "step_due": None, "awaiting": None,
                                   "approval_requested_by": None, "opened_by": staff.id, "opened_at": opened,
-                                  "updated_at": updated})
+                                  "updated_at": updated, "search": search_text(title),
+                                  "search_fold": fold(search_text(title))})
                 for k in range(RECORDS_PER_CASE):
                     record_rows.append({"case_id": cid, "step_key": steps[min(k, reached)], "kind": "form",
                                         "payload": {"note": f"hồ sơ {k}", "by": NAMES[(i + k) % len(NAMES)]},
@@ -196,14 +199,14 @@ def grow(wf: Workflow, world: World, start: int, stop: int, rng: random.Random, 
         with store.engine.connect() as c:
             c.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
     else:
-        with store.write() as c:
+        with store.core() as c:
             c.exec_driver_sql("ANALYZE")
 
 
 def plain_pass(store, batch: int = 50_000, cpu: dict | None = None) -> tuple[float, float, int]:
     """Read every event's hashed fields with the raw driver (keyset batches, no SQLAlchemy) and
     sha256 each row's fields with hashlib in a loop: the floor for a verifier that reads the rows
-    through the driver (on SQLite verify does not: see audit._Raw.walk). Returns
+    through the driver. Returns
     (seconds reading, seconds hashing, rows); `cpu`, if given, gets "hashing": the CPU seconds of
     the hashing loop (this thread's)."""
     mark = "?" if store.is_sqlite else "%s"
@@ -242,13 +245,16 @@ RARE_NAME = "Nguyễn Văn An"
 
 def exact_counts(store, username: str, day: dt.date) -> dict:
     """The true sizes behind the queries (the pager itself counts at most 1,000 past a page)."""
-    lo = _day_start(day)
-    with store.read() as c:
+    lo = day_start(day)
+    with store.core() as c:
         one = lambda q: c.execute(q).scalar_one()  # noqa: E731
         return {"matching_open_cp": one(select(func.count()).select_from(cases).where(
                     cases.c.definition_key == "committee-personnel", cases.c.status == "open")),
-                "text_matches": one(select(func.count()).select_from(cases).where(cases.c.title.contains("Nguyễn"))),
-                "rare_matches": one(select(func.count()).select_from(cases).where(cases.c.title.contains(RARE_NAME))),
+                # (both written with diacritics: those must match, as the text filter says)
+                "text_matches": one(select(func.count()).select_from(cases).where(
+                    cases.c.search.contains(accented("Nguyễn"), autoescape=True))),
+                "rare_matches": one(select(func.count()).select_from(cases).where(
+                    cases.c.search.contains(accented(RARE_NAME), autoescape=True))),
                 "user_events": one(select(func.count()).select_from(events).where(events.c.actor == username)),
                 "day_events": one(select(func.count()).select_from(events).where(
                     events.c.at >= lo, events.c.at < lo + dt.timedelta(days=1)))}
@@ -286,31 +292,31 @@ def queries(wf: Workflow, world: World, n: int) -> tuple[dict, dict]:
     mid_case = n // 2 + 1
     return {
         "list_cases procedure+status, page 1":
-            lambda: wf.list_cases(aud, procedure="committee-personnel", status="open"),
+            lambda: wf.queries.list_cases(aud, procedure="committee-personnel", status="open"),
         "list_cases procedure+status, page 4":
-            lambda: wf.list_cases(aud, procedure="committee-personnel", status="open", page=4),
+            lambda: wf.queries.list_cases(aud, procedure="committee-personnel", status="open", page=4),
         "list_cases procedure+status, last page":
-            lambda: wf.list_cases(aud, procedure="committee-personnel", status="open", page=last_page),
+            lambda: wf.queries.list_cases(aud, procedure="committee-personnel", status="open", page=last_page),
         "list_cases text filter 'Nguyễn' (8% of titles)":
-            lambda: wf.list_cases(aud, text="Nguyễn"),
+            lambda: wf.queries.list_cases(aud, text="Nguyễn"),
         f"list_cases text filter '{RARE_NAME}' (a person)":
-            lambda: wf.list_cases(aud, text=RARE_NAME),
+            lambda: wf.queries.list_cases(aud, text=RARE_NAME),
         # the search alone: no page to read and show at either size (at 1k the name matches nothing,
         # so the line above compares 25 cases read and shown against none)
         f"list_cases text filter '{RARE_NAME}', past its last page":
-            lambda: wf.list_cases(aud, text=RARE_NAME, page=10),
+            lambda: wf.queries.list_cases(aud, text=RARE_NAME, page=10),
         "list_cases open, district supervisor":
-            lambda: wf.list_cases(district_lead, status="open"),
+            lambda: wf.queries.list_cases(district_lead, status="open"),
         "work_queue (home page), district staff":
-            lambda: wf.work_queue(district_staff),
+            lambda: wf.queries.work_queue(district_staff),
         "work_queue (home page), district supervisor":
-            lambda: wf.work_queue(district_lead),
+            lambda: wf.queries.work_queue(district_lead),
         "get_case (case page with history)":
-            lambda: wf.get_case(aud, mid_case),
+            lambda: wf.queries.get_case(aud, mid_case),
         "search_events by user":
-            lambda: wf.search_events(aud, username=someone),
+            lambda: wf.queries.search_events(aud, username=someone),
         "search_events one day":
-            lambda: wf.search_events(aud, date_from=day, date_to=day),
+            lambda: wf.queries.search_events(aud, date_from=day, date_to=day),
     }, facts
 
 
@@ -345,7 +351,7 @@ def verification(wf: Workflow, world: World, repeat: int) -> dict:
     vt, cpu = [], 0.0
     for _ in range(repeat):
         t0, c0 = time.perf_counter(), time.process_time()
-        v = wf.verify(world.auditor.id)
+        v = wf.queries.verify(world.auditor.id)
         vt.append(time.perf_counter() - t0)
         cpu += time.process_time() - c0
     if not v.ok:
@@ -422,12 +428,10 @@ def report(results: list[dict]) -> None:
                        f"{r['verify']['hash_only_cpu'] / r['verify']['cpu']:.2f}",
                        f"{r['verify']['hash_only'] / r['verify']['raw_read_and_hash']:.2f}"] for r in rs])
         print("\n(hashlib alone: one loop on one core over rows already in memory. The reading's bound holds for a "
-              "verifier that reads every row's 13 columns through the driver and hashes them in one thread; on SQLite "
-              "verify reads no rows (SQLite hands each event's values to a Python function in its scan), one thread, "
-              "one core. CPU / wall is this process's; on PostgreSQL its server reads and sends the rows in its own "
-              "process besides, and verify's read-ahead thread waits on it. verify and hashlib alone are timed one "
-              "after the other: on a shared machine whose load changes between them the CPU-time ratio is the "
-              "steadier one.)")
+              "verifier that reads every row's 13 columns through the driver and hashes them in one thread, as verify "
+              "does. CPU / wall is this process's; on PostgreSQL its server reads and sends the rows in its own "
+              "process besides. verify and hashlib alone are timed one after the other: on a shared machine whose "
+              "load changes between them the CPU-time ratio is the steadier one.)")
         big = [r for r in rs if r["n"] >= 10_000]
         if len(big) >= 2:
             a, b = big[0], big[-1]

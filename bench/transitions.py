@@ -2,7 +2,7 @@
 same SQL written by hand on the raw driver (the ceiling), on SQLite WAL FULL, SQLite WAL NORMAL
 and PostgreSQL.
 
-One operation = one committed transaction: `Workflow.record` on an open case (version-checked
+One operation = one committed transaction: `Workflow.cases.record` on an open case (version-checked
 UPDATE of the case, the step's form record, one chained audit event). The raw ceiling does
 BEGIN (IMMEDIATE) → UPDATE cases … WHERE version=? → INSERT records → SELECT chain_head (FOR
 UPDATE) → INSERT events with its sha256 → UPDATE chain_head → COMMIT on one kept connection.
@@ -19,9 +19,10 @@ from collections import Counter
 
 from sqlalchemy import bindparam, event, select, update
 
-from workflow import fastsql
-from workflow.service import Workflow
-from workflow.store import cases, chain_head, events, normalise_url, records
+from workflow.adapters import sql
+from workflow.usecases.engine import Workflow
+from workflow.adapters.db import normalise_url
+from workflow.adapters.tables import cases, chain_head, events, records
 
 from . import common
 
@@ -30,11 +31,11 @@ TARGETS = {"sqlite-full": 0.5, "postgresql": 0.8}
 
 
 def _open_cases(wf: Workflow, who: common.People, n: int, tag: str) -> list[int]:
-    return [wf.open_case(who.staff, "committee-personnel", f"Bench {tag} {i}").case["id"] for i in range(n)]
+    return [wf.cases.open_case(who.staff, "committee-personnel", f"Bench {tag} {i}").case["id"] for i in range(n)]
 
 
 class Engine:
-    """`Workflow.record` with the version the previous answer gave, as the web form does."""
+    """`Workflow.cases.record` with the version the previous answer gave, as the web form does."""
 
     def __init__(self, wf: Workflow, who: common.People, case_ids: list[int], *, keyed: bool = False):
         self.wf, self.staff, self.keyed = wf, who.staff, keyed
@@ -45,7 +46,7 @@ class Engine:
     def op(self, i: int) -> None:
         cid = self.ids[i % len(self.ids)]
         self.n += 1
-        r = self.wf.record(self.staff, cid, {"criteria": _text(i)},
+        r = self.wf.cases.record(self.staff, cid, {"criteria": _text(i)},
                            expected_version=self.version[cid],
                            idempotency_key=f"bench-{id(self)}-{self.n}" if self.keyed else None)
         self.version[cid] = r.case["version"]
@@ -79,7 +80,7 @@ SAME_READ_USER_AND_CASE = (
     "users.password_hash, units.path, units.name, cases.id, cases.definition_key, cases.definition_version, "
     "cases.title, cases.unit_id, cases.state, cases.status, cases.version, cases.step_started_at, cases.step_due, "
     "cases.awaiting, cases.approval_requested_by, cases.opened_by, cases.opened_at, cases.updated_at, "
-    "case_unit.path, case_unit.name FROM users JOIN units ON units.id = users.unit_id "
+    "case_unit.path, case_unit.name, cases.search FROM users JOIN units ON units.id = users.unit_id "
     "LEFT OUTER JOIN (cases JOIN units AS case_unit ON case_unit.id = cases.unit_id) ON cases.id = ? "
     "WHERE users.id = ?")
 SAME_READ_RECORDS = ("SELECT step_key, kind, payload, created_at FROM records WHERE case_id = ? AND superseded IS {f} "
@@ -144,7 +145,7 @@ class CoreSQL:
 
     def __init__(self, store, who: common.People, case_ids: list[int]):
         self.store, self.who, self.ids = store, who, case_ids
-        with store.read() as c:
+        with store.core() as c:
             self.version = dict(c.execute(select(cases.c.id, cases.c.version).where(cases.c.id.in_(case_ids))).all())
         self.bump = (update(cases).where(cases.c.id == bindparam("b_id"), cases.c.version == bindparam("b_version"))
                      .values(version=bindparam("new_version"), updated_at=bindparam("now")))
@@ -158,7 +159,7 @@ class CoreSQL:
         now = dt.datetime.now(dt.timezone.utc)
         v = self.version[cid]
         text, _, payload = _texts(i)
-        with self.store.write() as c:
+        with self.store.core() as c:
             if c.execute(self.bump, {"b_id": cid, "b_version": v, "new_version": v + 1, "now": now}).rowcount != 1:
                 raise RuntimeError("version conflict")
             c.execute(self.add, {"case_id": cid, "step_key": "criteria", "kind": "form", "payload": {"criteria": text},
@@ -228,7 +229,7 @@ class RawPostgres:
 def statements_per_action(wf: Workflow, engine: Engine, n: int = 20) -> tuple[float, float, Counter]:
     """How many SQL statements and new DB connections one engine action costs (the last from the pool).
     Statements sent through Core are seen by its events; those the write path sends on the driver's
-    cursor (workflow/fastsql.py) by a wrapper around `fastsql.run`."""
+    cursor (workflow/adapters/sql.py) by a wrapper around `Runner.run`."""
     seen: Counter = Counter()
     conns = [0]
 
@@ -238,30 +239,27 @@ def statements_per_action(wf: Workflow, engine: Engine, n: int = 20) -> tuple[fl
     def on_connect(dbapi_conn, record):
         conns[0] += 1
 
-    real_run = fastsql.run
+    real_run = sql.Runner.run
 
-    def counted_run(conn, stmt, params=None):
-        p = fastsql._prepared(stmt, conn.dialect, tuple(params or {})) if fastsql.ENABLED else None
-        if p is not None:                   # else Core runs it, and its event counts it
-            seen[p.sql.split(None, 1)[0].upper()] += 1
-        return real_run(conn, stmt, params)
+    def counted_run(self, st, params=None, **kw):
+        seen[st.sql.split(None, 1)[0].upper()] += 1
+        return real_run(self, st, params, **kw)
 
     eng = wf.store.engine
     event.listen(eng, "before_cursor_execute", on_sql)
     event.listen(eng.pool, "connect", on_connect)
-    fastsql.run = counted_run
+    sql.Runner.run = counted_run
     try:
         for i in range(n):
             engine.op(10_000_000 + i)
     finally:
-        fastsql.run = real_run
+        sql.Runner.run = real_run
         event.remove(eng, "before_cursor_execute", on_sql)
         event.remove(eng.pool, "connect", on_connect)
-    # the COMMIT (the driver's commit()), and on PostgreSQL the BEGIN psycopg sends by itself, are
-    # round trips too, as they are counted on the raw sides
+    # the COMMIT (the driver's commit()), the BEGIN (IMMEDIATE: on SQLite's cursor; psycopg sends its
+    # own) are round trips too, as they are counted on the raw sides
     seen["COMMIT"] += n
-    if not wf.store.is_sqlite:
-        seen["BEGIN"] += n
+    seen["BEGIN"] += n
     return sum(seen.values()) / n, conns[0] / n, Counter({k: v / n for k, v in seen.items()})
 
 
@@ -290,9 +288,9 @@ def run_backend(kind: str, *, seconds: float) -> dict:
             finally:
                 raw.close()
                 same.close()
-            with store.read() as c:   # both sides really did it: the versions moved
+            with store.core() as c:   # both sides really did it: the versions moved
                 moved = c.execute(select(cases.c.version).where(cases.c.id == engine.ids[0])).scalar_one()
-            ok = wf.verify().ok
+            ok = wf.queries.verify().ok
         finally:
             store.dispose()
     e, r, k, co, sa = sides["engine"], sides["raw"], sides["keyed"], sides["core"], sides["same"]

@@ -1,10 +1,9 @@
-"""verify() alone, alternating, on one generated database per backend (bench.scale's data): each
-round times audit.verify, the path it replaced on that backend (SQLite: batches of rows read
-through sqlite3, CHECK_IN_SCAN off; PostgreSQL: no read-ahead thread), audit.verify_core and
-bench.scale's plain_pass (raw driver read + hashlib, and hashlib alone over rows in memory) in
-turn, so a busy minute touches all alike. Each figure also says how many cores it kept busy: this
-process's CPU time over the wall time (hashlib alone is one loop on one core; PostgreSQL's server
-works in its own process besides, not counted).
+"""The chain verifier alone, on one generated database per backend (bench.scale's data): each round
+times verify() (workflow/adapters/eventlog.py: keyset batches on the driver's cursor, each event
+hashed by domain/chain.py) and bench.scale's plain_pass (raw driver read + hashlib, and hashlib
+alone over rows in memory) in turn, so a busy minute touches all alike. Each figure also says how
+many cores it kept busy: this process's CPU time over the wall time (hashlib alone is one loop on
+one core; PostgreSQL's server works in its own process besides, not counted).
 
     python -m bench.verify_speed [--quick] [--no-pg] [--cases 10000] [--rounds 5]
 """
@@ -15,8 +14,7 @@ import statistics
 import time
 from contextlib import ExitStack
 
-from workflow import audit
-from workflow.service import Workflow
+from workflow.usecases.engine import Workflow
 
 from . import common
 from .scale import World, grow, plain_pass
@@ -28,41 +26,22 @@ def timed(fn):
     return time.perf_counter() - w0, time.process_time() - c0, out
 
 
-def _verify(store, **switches):
-    saved = {k: getattr(audit, k) for k in switches}
-    for k, v in switches.items():
-        setattr(audit, k, v)
-    try:
-        with store.read(snapshot=True) as c:
-            return timed(lambda: audit.verify(c))
-    finally:
-        for k, v in saved.items():
-            setattr(audit, k, v)
-
-
-def run(kind: str, cases: int, rounds: int) -> None:
+def run(kind: str, cases: int, rounds: int) -> dict:
     with ExitStack() as stack:
         url, sync = stack.enter_context(common.database(kind))
         store = common.new_store(url, sync)
         stack.callback(store.dispose)
         wf = Workflow(store, common.registry())
         grow(wf, World(wf), 0, cases, random.Random(2026))
-        before = ("verify, batches (before: no check in the scan)" if store.is_sqlite
-                  else "verify, no read-ahead thread")
-        t = {"verify": [], before: [], "verify_core": [], "raw read + hash": [], "hash alone": []}
-        cpu: dict[str, list] = {k: [] for k in t if k != "hash alone"}
+        t = {"verify": [], "raw read + hash": [], "hash alone": []}
+        cpu: dict[str, list] = {"verify": [], "raw read + hash": []}
         hash_cpu: list[float] = []
         n = 0
         for _ in range(rounds):
-            s, c, v = _verify(store)
+            s, c, v = timed(wf.queries.verify)
+            assert v.ok, v
             t["verify"].append(s), cpu["verify"].append(c)
-            s, c, v1 = _verify(store, **({"CHECK_IN_SCAN": False} if store.is_sqlite else {"READ_AHEAD": False}))
-            t[before].append(s), cpu[before].append(c)
-            with store.read(snapshot=True) as conn:
-                s, c, v0 = timed(lambda: audit.verify_core(conn))
-            t["verify_core"].append(s), cpu["verify_core"].append(c)
-            assert v == v0 == v1 and v.ok, (v, v0, v1)
-            w0, c0, plain_cpu = time.perf_counter(), time.process_time(), {}
+            c0, plain_cpu = time.process_time(), {}
             reading, hashing, n = plain_pass(store, cpu=plain_cpu)
             t["raw read + hash"].append(reading + hashing)
             cpu["raw read + hash"].append(time.process_time() - c0)
@@ -72,16 +51,16 @@ def run(kind: str, cases: int, rounds: int) -> None:
         cores = {k: f"{sum(cpu[k]) / sum(t[k]):.2f}" for k in cpu if cpu[k]}
         cores["hash alone"] = "one loop"
         print(f"\n{common.label(kind)}: {n:,} events, median of {rounds} rounds, load average {common.load_average()}")
-        print(f"  {'':48} {'wall':>8}  {'events/s':>9}   this process's CPU / wall (cores it kept busy)")
+        print(f"  {'':24} {'wall':>8}  {'events/s':>9}   this process's CPU / wall (cores it kept busy)")
         for k, s in med.items():
-            print(f"  {k:48} {s:6.2f} s  {n / s:>9,.0f}   {cores[k]}")
-        for k in ("verify", before, "verify_core"):
-            print(f"  {k:48} / (raw read + hash) {med['raw read + hash'] / med[k]:.2f}   "
-                  f"/ hash alone {med['hash alone'] / med[k]:.2f}   in CPU time: "
-                  f"{statistics.median(hash_cpu) / statistics.median(cpu[k]):.2f}"
-                  + (" (client only)" if not store.is_sqlite else ""))
+            print(f"  {k:24} {s:6.2f} s  {n / s:>9,.0f}   {cores[k]}")
+        cpu_ratio = statistics.median(hash_cpu) / statistics.median(cpu["verify"])
+        print(f"  verify / (raw read + hash) {med['raw read + hash'] / med['verify']:.2f}   "
+              f"/ hash alone {med['hash alone'] / med['verify']:.2f}   in CPU time: {cpu_ratio:.2f}"
+              + (" (client only)" if not store.is_sqlite else ""))
         if not store.is_sqlite:
             print("  (PostgreSQL: its server reads and sends the rows in its own process, on the other core.)")
+        return {"kind": kind, "events": n, **{k: med[k] for k in med}}
 
 
 def main() -> None:

@@ -27,9 +27,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workflow.definition import Registry  # noqa: E402
-from workflow.service import Workflow  # noqa: E402
-from workflow.store import Store  # noqa: E402
+from workflow.adapters.definitions import load_folder  # noqa: E402
+from workflow.usecases.engine import Workflow  # noqa: E402
+from workflow.adapters.db import Store  # noqa: E402
 
 PASSWORD = "bench-password-123"
 
@@ -44,24 +44,24 @@ def seed(url: str, n_cases: int, n_approvals: int) -> dict:
     """Cases for reading, and cases waiting for approval (confidence-vote: list → poll → report)."""
     store = Store(url, synchronous="NORMAL")
     store.create_all()
-    wf = Workflow(store, Registry.from_folder(ROOT / "definitions"))
-    unit = wf.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", "Huyện ủy Duy Xuyên"])
-    staff = wf.create_user(None, "staff", PASSWORD, "staff", unit).id
-    lead = wf.create_user(None, "lead", PASSWORD, "supervisor", unit).id
+    wf = Workflow(store, load_folder(ROOT / "definitions"))
+    unit = wf.people.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", "Huyện ủy Duy Xuyên"])
+    staff = wf.people.create_user(None, "staff", PASSWORD, "staff", unit).id
+    lead = wf.people.create_user(None, "lead", PASSWORD, "supervisor", unit).id
     tally = {"summoned": 20, "present": 18, "issued": 18, "collected": 18, "valid": 18, "invalid": 0,
              "candidates": {"Nguyễn Văn A": {"high": 10, "confidence": 6, "low": 2}}}
     read_ids, approve = [], []
     for i in range(n_cases + n_approvals):
-        cid = wf.open_case(staff, "confidence-vote", f"Lấy phiếu tín nhiệm {i}").case["id"]
-        wf.record(staff, cid, {"period": "Năm 2026", "candidates": ["Nguyễn Văn A"], "exclusions_checked": True,
+        cid = wf.cases.open_case(staff, "confidence-vote", f"Lấy phiếu tín nhiệm {i}").case["id"]
+        wf.cases.record(staff, cid, {"period": "Năm 2026", "candidates": ["Nguyễn Văn A"], "exclusions_checked": True,
                                "participants": "Ban chấp hành"})
-        wf.advance(staff, cid)
-        wf.tally(staff, cid, tally)
-        wf.advance(staff, cid)
-        wf.record(staff, cid, {"report_no": f"{i}-BC/HU", "report_date": "2026-11-20"})
-        r = wf.advance(staff, cid)                      # report: asks for approval
+        wf.cases.advance(staff, cid)
+        wf.cases.tally(staff, cid, tally)
+        wf.cases.advance(staff, cid)
+        wf.cases.record(staff, cid, {"report_no": f"{i}-BC/HU", "report_date": "2026-11-20"})
+        r = wf.cases.advance(staff, cid)                      # report: asks for approval
         (read_ids if i < n_cases else approve).append((cid, r.case["version"]))
-    token = wf.create_token(lead, "bench")[1]
+    token = wf.people.create_token(lead, "bench")[1]
     store.dispose()
     return {"read": [c for c, _ in read_ids], "approve": approve, "token": token}
 

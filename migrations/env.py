@@ -1,11 +1,12 @@
-"""Alembic environment: the schema is workflow.store.metadata; the URL comes from the caller
-(web.cli.migrate) or DATABASE_URL."""
+"""Alembic environment: the schema is workflow.adapters.tables.metadata; the URL comes from the caller
+(workflow.adapters.db.migrate) or DATABASE_URL."""
 import os
 
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from workflow.store import metadata, normalise_url, schema_filter
+from workflow.adapters.db import normalise_url
+from workflow.adapters.tables import metadata, schema_filter
 
 config = context.config
 url = normalise_url(config.attributes.get("database_url") or os.environ.get("DATABASE_URL")

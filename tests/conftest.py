@@ -9,14 +9,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from workflow.definition import Registry
-from workflow.service import Workflow
-from workflow.store import Store, metadata, normalise_url
+from workflow.adapters.definitions import load_folder
+from workflow.domain.definition import Registry
+from workflow.usecases.engine import Workflow
+from workflow.adapters.db import Store, normalise_url
+from workflow.adapters.tables import metadata
 
-import workflow.security
+from workflow.domain import credentials
 
 # Each stored hash records its own scrypt cost, so tests may hash cheaply; production keeps 2**14.
-workflow.security._N = 2**10
+credentials.SCRYPT_N = 2**10
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions"
@@ -46,16 +48,16 @@ def pg_database():
     if _PG_SKIP:
         pytest.skip(_PG_SKIP)
     from tests.live import throwaway_database
-    from web.cli import migrate
+    from workflow.adapters.db import migrate
     with throwaway_database(PG_URL) as url:
         migrate(url)
         yield url
 
 
-def _pg_store(url: str) -> Store:
+def pg_store(url: str) -> Store:
     store = Store(url)
     names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-    with store.write() as c:
+    with store.core() as c:
         c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     store.ensure_chain_head()
     return store
@@ -67,18 +69,18 @@ def store(request, tmp_path):
         s = Store(f"sqlite:///{tmp_path / 'test.db'}")
         s.create_all()
     else:
-        s = _pg_store(request.getfixturevalue("pg_database"))
+        s = pg_store(request.getfixturevalue("pg_database"))
     yield s
     if s.is_sqlite:
-        # whatever the test did to cases, the title index (FTS5) still matches the table
-        with s.write() as c:
-            c.exec_driver_sql("INSERT INTO cases_fts(cases_fts, rank) VALUES ('integrity-check', 1)")
+        # whatever the test did to cases, the search index (FTS5) still matches the table
+        with s.core() as c:
+            c.exec_driver_sql("INSERT INTO cases_search(cases_search, rank) VALUES ('integrity-check', 1)")
     s.dispose()
 
 
 @pytest.fixture(scope="session")
 def registry() -> Registry:
-    reg = Registry.from_folder(DEFINITIONS)
+    reg = load_folder(DEFINITIONS)
     assert not reg.errors, [e.message for e in reg.errors]
     return reg
 
@@ -110,10 +112,10 @@ class People:
 
 @pytest.fixture
 def people(wf) -> People:
-    prov = wf.find_or_create_unit_path(["Tỉnh ủy Quảng Nam"])
-    a = wf.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", "Huyện ủy Duy Xuyên"])
-    b = wf.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", "Huyện ủy Thăng Bình"])
-    mk = lambda name, role, unit: wf.create_user(None, name, PASSWORD, role, unit).id  # noqa: E731
+    prov = wf.people.find_or_create_unit_path(["Tỉnh ủy Quảng Nam"])
+    a = wf.people.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", "Huyện ủy Duy Xuyên"])
+    b = wf.people.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", "Huyện ủy Thăng Bình"])
+    mk = lambda name, role, unit: wf.people.create_user(None, name, PASSWORD, role, unit).id  # noqa: E731
     return People(prov, a, b, mk("staff", "staff", a), mk("staff2", "staff", a), mk("lead", "supervisor", a),
                   mk("lead2", "supervisor", a), mk("audit", "auditor", a), mk("admin", "admin", a),
                   mk("staff_b", "staff", b), mk("lead_b", "supervisor", b), mk("audit_b", "auditor", b),

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from workflow.errors import WorkflowError
-from workflow.store import events
+from workflow.domain.errors import WorkflowError
+from workflow.adapters.tables import events
 
 
 PASSWORD = "correct horse battery"
@@ -40,5 +40,9 @@ def code_of(call) -> str | None:
 
 
 def n_events(wf) -> int:
-    with wf.store.read() as c:
+    with wf.store.core() as c:
         return c.execute(select(func.count()).select_from(events)).scalar_one()
+
+# The demo (definitions/demo/*.yaml): its top unit and its users' password
+DEMO_PROVINCE = "Tỉnh ủy Quảng Nam"
+DEMO_PASSWORD = "demo-cadreflow-2026"

@@ -7,9 +7,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from workflow.definition import Registry
-from workflow.service import Workflow
-from workflow.store import Store
+from workflow.usecases.engine import Workflow
 
 from . import config as config_module
 
@@ -18,11 +16,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(config_module.load(overrides))
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
-    store = Store(app.config["DATABASE_URL"], synchronous=app.config["SQLITE_SYNCHRONOUS"])
-    registry = Registry.from_folder(app.config["DEFINITIONS_DIR"])
-    for err in registry.errors:
+    wf = Workflow.open(app.config["DATABASE_URL"], app.config["DEFINITIONS_DIR"],
+                       synchronous=app.config["SQLITE_SYNCHRONOUS"], max_upload=app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
+    for err in wf.registry.errors:
         app.logger.warning("definition refused: %s", err.message)
-    app.extensions["cadreflow"] = Workflow(store, registry, max_upload=app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
+    app.extensions["cadreflow"] = wf
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     from .cli import register as register_cli

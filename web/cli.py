@@ -1,33 +1,20 @@
-"""`flask --app wsgi …` commands. Each one calls the same service methods as the web pages."""
+"""`flask --app wsgi …` commands. Each one calls the same use cases as the web pages."""
 from __future__ import annotations
 
 import json
 import secrets
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from sqlalchemy import func, select
 
-from workflow import audit
-from workflow.definition import Registry, load_file
-from workflow.errors import DefinitionError, WorkflowError
-from workflow.service import ROLES, Workflow
-from workflow.store import Store, users
-
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-
-
-def migrate(url: str) -> None:
-    """Bring a database to the newest schema (Alembic upgrade head)."""
-    from alembic import command
-    from alembic.config import Config
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["database_url"] = url
-    command.upgrade(cfg, "head")
+from workflow.domain.errors import DefinitionError, WorkflowError
+from workflow.domain.people import ROLES
+from workflow.usecases import scenario
+from workflow.usecases.demo import seed
+from workflow.usecases.engine import Workflow
+from workflow.usecases.procedures import check_files
 
 
 def _wf() -> Workflow:
@@ -43,25 +30,22 @@ def register(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db():
         """Create or upgrade the database schema (Alembic migrations)."""
-        migrate(app.config["DATABASE_URL"])
-        _wf().store.ensure_chain_head()
+        _wf().init_database()
         click.echo(f"database ready: {_redact(app.config['DATABASE_URL'])}")
 
     @app.cli.command("bootstrap")
     @click.option("--unit", default="Tỉnh ủy", show_default=True, help="Name of the top unit.")
     def bootstrap(unit):
         """Migrate, and on an empty database create the first administrator (credentials printed once)."""
-        migrate(app.config["DATABASE_URL"])
         wf = _wf()
-        wf.store.ensure_chain_head()
-        with wf.store.read() as c:
-            n = c.execute(select(func.count()).select_from(users)).scalar_one()
+        wf.init_database()
+        n = wf.directory.has_users()
         if n:
             click.echo(f"database ready ({n} users); sign in with your account")
             return
-        unit_id = wf.find_or_create_unit_path([unit])
+        unit_id = wf.people.find_or_create_unit_path([unit])
         password = secrets.token_urlsafe(12)
-        wf.create_user(None, "admin", password, "admin", unit_id, "Quản trị hệ thống")
+        wf.people.create_user(None, "admin", password, "admin", unit_id, "Quản trị hệ thống")
         click.echo("=" * 60)
         click.echo("First administrator created. Shown once; change it after signing in.")
         click.echo("  user name: admin")
@@ -81,8 +65,8 @@ def register(app: Flask) -> None:
         generated = password is None
         password = password or secrets.token_urlsafe(12)
         try:
-            unit_id = wf.find_or_create_unit_path([p.strip() for p in unit_path.split("/") if p.strip()])
-            user = wf.create_user(None, username, password, role, unit_id, display_name)
+            unit_id = wf.people.find_or_create_unit_path([p.strip() for p in unit_path.split("/") if p.strip()])
+            user = wf.people.create_user(None, username, password, role, unit_id, display_name)
         except WorkflowError as e:
             _fail(f"{e.code}: {e.message}")
         click.echo(f"created {user.username} ({user.role}) in {user.unit_name}")
@@ -97,15 +81,13 @@ def register(app: Flask) -> None:
     def validate(files):
         """Check definition files (default: every file in the definitions folder). Exit 1 if any is bad."""
         paths = [Path(f) for f in files] or sorted(Path(app.config["DEFINITIONS_DIR"]).glob("*.yaml"))
-        bad, seen = 0, Registry()
-        for p in paths:
-            try:
-                d = load_file(p)
-                seen.add(d)
-                click.echo(f"ok    {p.name}: {d.label}, {len(d.steps)} steps, {len(d.transitions)} transitions")
-            except DefinitionError as e:
+        bad = 0
+        for p, d in check_files(paths):
+            if isinstance(d, DefinitionError):
                 bad += 1
-                click.echo(f"error {e.message}")
+                click.echo(f"error {d.message}")
+            else:
+                click.echo(f"ok    {p.name}: {d.label}, {len(d.steps)} steps, {len(d.transitions)} transitions")
         if bad:
             sys.exit(1)
 
@@ -126,7 +108,7 @@ def register(app: Flask) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
     def verify(as_json):
         """Check the whole hash chain; exit 1 and name the first bad event if it was tampered with."""
-        v = _wf().verify()
+        v = _wf().queries.verify()
         if as_json:
             click.echo(json.dumps(v.to_dict()))
         elif v.ok:
@@ -143,36 +125,20 @@ def register(app: Flask) -> None:
     @click.option("--database", default=None, help="Database URL to use and keep (default: a fresh temporary one).")
     def scenario_run(file, database):
         """Run FILE against a fresh temporary database (or --database) and print one JSON object."""
-        from workflow import scenario
         try:
             spec = scenario.load(Path(file).read_text(encoding="utf-8"))
         except (scenario.ScenarioError, UnicodeDecodeError) as e:
             _fail(f"{file}: {e}", 2)
-        tmp = None
-        if database:
-            migrate(database)
-            store = Store(database)
-            store.ensure_chain_head()
-        else:
-            tmp = tempfile.TemporaryDirectory(prefix="cadreflow-scenario-")
-            store = Store(f"sqlite:///{tmp.name}/scenario.db", synchronous="NORMAL")
-            store.create_all()
-        wf = Workflow(store, _wf().registry)
         try:
-            out, ok = scenario.run(wf, spec)
+            out, ok = scenario.run_on(spec, _wf().registry, database)
         except scenario.ScenarioError as e:
             _fail(f"{file}: {e}", 2)
-        finally:
-            store.dispose()
-            if tmp:
-                tmp.cleanup()
         click.echo(json.dumps(out, ensure_ascii=False))
         sys.exit(0 if ok else 1)
 
     @app.cli.command("seed-demo")
     def seed_demo():
         """Fill a demo unit tree, users for each role and a few cases at different steps."""
-        from workflow.demo import seed
         for line in seed(_wf()):
             click.echo(line)
 
@@ -180,9 +146,8 @@ def register(app: Flask) -> None:
     @click.argument("target", type=click.Path(dir_okay=False))
     def backup(target):
         """Online backup of the SQLite database to TARGET (PostgreSQL: use pg_dump, see README)."""
-        from workflow.backup import backup_sqlite
         try:
-            n = backup_sqlite(_wf().store, target)
+            n = _wf().backup(target)
         except WorkflowError as e:
             _fail(e.message)
         click.echo(f"backup written to {target} ({n} events)")
@@ -192,11 +157,10 @@ def register(app: Flask) -> None:
     @click.option("--yes", is_flag=True, help="Replace the current database without asking.")
     def restore(source, yes):
         """Replace the SQLite database with a backup, then verify the record."""
-        from workflow.backup import restore_sqlite
         if not yes:
             click.confirm("This replaces the current database. Continue?", abort=True)
         try:
-            v = restore_sqlite(_wf().store, source)
+            v = _wf().restore(source)
         except WorkflowError as e:
             _fail(e.message)
         click.echo(f"restored; record {'intact' if v.ok else 'BROKEN'}: {v.events} events")

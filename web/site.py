@@ -27,8 +27,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from workflow.definition import CANCELLED, COMPLETED, Definition, Step, Text
-from workflow.errors import WorkflowError
+from workflow.domain.definition import CANCELLED, COMPLETED, Definition, Step, Text
+from workflow.domain.errors import WorkflowError
 
 LOCALES = ("vi", "en")
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -503,7 +503,7 @@ def init_site(app: Flask) -> None:
     def load_user(user_id: str):
         ident, _, stamp = str(user_id).partition(".")
         try:
-            user = app.extensions["cadreflow"].get_user(int(ident))
+            user = app.extensions["cadreflow"].directory.get_user(int(ident))
         except (TypeError, ValueError):
             return None
         # a deactivated user is out at once, on their next request; so is a session from before a

@@ -33,7 +33,7 @@ class _Tokens(dict):
         self.wf, self.people = wf, people
 
     def __missing__(self, name: str) -> str:
-        self[name] = self.wf.create_token(getattr(self.people, name), f"test {name}")[1]
+        self[name] = self.wf.people.create_token(getattr(self.people, name), f"test {name}")[1]
         return self[name]
 
 

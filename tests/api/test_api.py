@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from workflow.store import events
+from workflow.adapters.tables import events
 from tests.support import n_events
 
 TALLY_OK = {"summoned": 30, "present": 25, "issued": 25, "collected": 25, "valid": 25, "invalid": 0,
@@ -38,15 +38,15 @@ def test_requests_without_credentials_or_with_a_bad_token_get_401(api, client):
 
 
 def test_revoked_token_and_deactivated_user_stop_working_at_once(api, wf, people, client):
-    tid, token = wf.create_token(people.staff2, "laptop")
+    tid, token = wf.people.create_token(people.staff2, "laptop")
     h = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/me", headers=h).status_code == 200
-    wf.revoke_token(people.staff2, tid)
+    wf.people.revoke_token(people.staff2, tid)
     assert client.get("/api/v1/me", headers=h).status_code == 401
-    _, token2 = wf.create_token(people.staff, "phone")
+    _, token2 = wf.people.create_token(people.staff, "phone")
     h2 = {"Authorization": f"Bearer {token2}"}
     assert client.get("/api/v1/me", headers=h2).get_json()["username"] == "staff"
-    wf.update_user(people.admin, people.staff, active=False)
+    wf.people.update_user(people.admin, people.staff, active=False)
     assert client.get("/api/v1/me", headers=h2).status_code == 401
 
 
@@ -171,7 +171,7 @@ def test_list_filters_paginate_and_never_cross_units(api):
 
 
 def test_a_count_past_the_window_is_a_lower_bound_and_says_so(api, monkeypatch):
-    monkeypatch.setattr("workflow.service.COUNT_WINDOW", 2)
+    monkeypatch.setattr("workflow.adapters.queries.COUNT_WINDOW", 2)
     for i in range(5):
         open_case(api, title=f"Hồ sơ A{i}")
     first = api("staff").get("/cases?per_page=1").get_json()

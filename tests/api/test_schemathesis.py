@@ -29,8 +29,8 @@ import schemathesis
 from sqlalchemy import create_engine, text
 
 from tests.live import ROOT, start_server, throwaway_database
-from workflow.demo import PASSWORD, PROVINCE
-from workflow.store import normalise_url
+from tests.support import DEMO_PASSWORD as PASSWORD, DEMO_PROVINCE as PROVINCE
+from workflow.adapters.db import normalise_url
 
 pytestmark = pytest.mark.live
 

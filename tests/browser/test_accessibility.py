@@ -25,7 +25,7 @@ from playwright.sync_api import Page, expect
 
 from browser_support import AXE_CHECKED, AXE_FINDINGS, ROOT
 from tests.live import start_server
-from workflow.demo import PASSWORD, PROVINCE
+from tests.support import DEMO_PASSWORD as PASSWORD, DEMO_PROVINCE as PROVINCE
 
 pytestmark = pytest.mark.browser
 

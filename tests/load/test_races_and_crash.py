@@ -18,7 +18,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from workflow.store import cases, events
+from workflow.adapters.tables import cases, events
 
 pytestmark = pytest.mark.load
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,13 +94,13 @@ def _record_figures(name: str, figures: dict) -> None:
 def _open_cases(wf, staff: int, n: int) -> list[int]:
     out = []
     for i in range(n):
-        cid = wf.open_case(staff, "committee-personnel", f"Tải thử {i}").case["id"]
+        cid = wf.cases.open_case(staff, "committee-personnel", f"Tải thử {i}").case["id"]
         out.append(cid)
     return out
 
 
 def _counts(wf) -> tuple[int, dict[int, int], dict[int, int]]:
-    with wf.store.read() as c:
+    with wf.store.core() as c:
         total = c.execute(select(func.count()).select_from(events)).scalar_one()
         per_case = dict(c.execute(select(events.c.case_id, func.count()).where(events.c.case_id.is_not(None))
                                   .group_by(events.c.case_id)).all())
@@ -110,7 +110,7 @@ def _counts(wf) -> tuple[int, dict[int, int], dict[int, int]]:
 
 def test_racing_clients_on_several_workers_each_race_has_exactly_one_winner(server, wf, people, request):
     db = request.node.callspec.params["store"]
-    token = wf.create_token(people.staff, "load")[1]
+    token = wf.people.create_token(people.staff, "load")[1]
     case_ids = _open_cases(wf, people.staff, 12)
     server.start()
     rounds, racers = 5, 6
@@ -143,7 +143,7 @@ def test_racing_clients_on_several_workers_each_race_has_exactly_one_winner(serv
     assert other == 0
     assert total - events_before == wins, "events in the record must equal the successful actions"
     assert all(per_case[c] == versions[c] for c in case_ids), "each case: one event per version"
-    v = wf.verify()
+    v = wf.queries.verify()
     assert v.ok, v.problem
     _record_figures(f"races[{db}]", {"workers": WORKERS, "requests": rounds * racers * len(case_ids),
                                      "races": rounds * len(case_ids), "winners": wins, "conflicts": conflicts,
@@ -153,7 +153,7 @@ def test_racing_clients_on_several_workers_each_race_has_exactly_one_winner(serv
 
 def test_sigkill_mid_load_leaves_no_half_changed_case_and_retries_do_not_duplicate(server, wf, people, request):
     db = request.node.callspec.params["store"]
-    token = wf.create_token(people.staff, "crash")[1]
+    token = wf.people.create_token(people.staff, "crash")[1]
     case_ids = _open_cases(wf, people.staff, 8)
     server.start()
     stop = threading.Event()
@@ -194,7 +194,7 @@ def test_sigkill_mid_load_leaves_no_half_changed_case_and_retries_do_not_duplica
     # After the crash, before any retry: every case is whole.
     total, per_case, versions = _counts(wf)
     assert all(per_case[c] == versions[c] for c in case_ids), "a case was half-changed"
-    assert wf.verify().ok
+    assert wf.queries.verify().ok
 
     server.start()
     replayed = applied = 0
@@ -216,7 +216,7 @@ def test_sigkill_mid_load_leaves_no_half_changed_case_and_retries_do_not_duplica
     # exactly one event per distinct acknowledged-or-retried request, never two
     expected = {c: 1 + len(acked[c]) + (1 if inflight[c] else 0) for c in case_ids}
     assert {c: per_case2[c] for c in case_ids} == expected
-    v = wf.verify()
+    v = wf.queries.verify()
     assert v.ok, v.problem
     _record_figures(f"crash[{db}]", {"workers": WORKERS, "requests_answered_before_kill": sent[0],
                                      "acknowledged": acked_before, "per_client": [len(v) for v in acked.values()],

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from web import create_app
-from workflow.store import cases, users
+from workflow.adapters.tables import cases, users
 
 XSS = '<script>alert("x")</script>'
 ATTR = '"><img src=x onerror=alert(1)>'
@@ -37,24 +37,24 @@ def login(app, username: str):
 def hostile_case(wf, people) -> int:
     """A committee-personnel case with the payload in every text the UI shows back."""
     s, lead = people.staff, people.supervisor
-    cid = wf.open_case(s, "committee-personnel", "Hồ sơ " + EVIL).case["id"]
-    wf.record(s, cid, {"criteria": EVIL, "structure": EVIL, "seats": 9, "candidates": ["A " + EVIL, "B"]})
-    wf.attach(s, cid, f"bien-ban{ATTR}.pdf", b"%PDF-1.4 hostile", doc_type="minutes")
-    wf.advance(s, cid)
-    wf.tally(s, cid, {"summoned": 10, "present": 10, "issued": 10, "collected": 10, "valid": 10, "invalid": 0,
+    cid = wf.cases.open_case(s, "committee-personnel", "Hồ sơ " + EVIL).case["id"]
+    wf.cases.record(s, cid, {"criteria": EVIL, "structure": EVIL, "seats": 9, "candidates": ["A " + EVIL, "B"]})
+    wf.cases.attach(s, cid, f"bien-ban{ATTR}.pdf", b"%PDF-1.4 hostile", doc_type="minutes")
+    wf.cases.advance(s, cid)
+    wf.cases.tally(s, cid, {"summoned": 10, "present": 10, "issued": 10, "collected": 10, "valid": 10, "invalid": 0,
                       "place": EVIL, "candidates": {"A " + EVIL: {"agree": 9, "disagree": 1}, "B": {"agree": 8}}})
-    wf.advance(s, cid)
-    wf.tally(s, cid, {"summoned": 10, "present": 10, "issued": 10, "collected": 10, "valid": 10, "invalid": 0,
+    wf.cases.advance(s, cid)
+    wf.cases.tally(s, cid, {"summoned": 10, "present": 10, "issued": 10, "collected": 10, "valid": 10, "invalid": 0,
                       "candidates": {"A " + EVIL: {"agree": 9}, "Nominee " + EVIL: {"agree": 7}}})
-    wf.advance(s, cid)
-    wf.record(s, cid, {"appraisal": EVIL, "submission_no": EVIL[:60], "submission_date": "2026-01-10"})
-    wf.advance(s, cid)
-    wf.record(s, cid, {"decision_no": EVIL[:60], "decision_date": "2026-01-12", "appointees": EVIL})
-    wf.request_approval(s, cid, comment=EVIL)
-    wf.return_case(lead, cid, EVIL)                         # declined, with a hostile reason
-    wf.request_approval(s, cid, comment=EVIL)
-    wf.approve(lead, cid, comment=EVIL)
-    wf.announce(s, cid, {"decision_no": EVIL[:60], "date": "2026-01-15", "signer": EVIL[:100], "place": EVIL[:100],
+    wf.cases.advance(s, cid)
+    wf.cases.record(s, cid, {"appraisal": EVIL, "submission_no": EVIL[:60], "submission_date": "2026-01-10"})
+    wf.cases.advance(s, cid)
+    wf.cases.record(s, cid, {"decision_no": EVIL[:60], "decision_date": "2026-01-12", "appointees": EVIL})
+    wf.cases.request_approval(s, cid, comment=EVIL)
+    wf.cases.return_case(lead, cid, EVIL)                         # declined, with a hostile reason
+    wf.cases.request_approval(s, cid, comment=EVIL)
+    wf.cases.approve(lead, cid, comment=EVIL)
+    wf.cases.announce(s, cid, {"decision_no": EVIL[:60], "date": "2026-01-15", "signer": EVIL[:100], "place": EVIL[:100],
                          "text": EVIL})
     return cid
 
@@ -93,8 +93,8 @@ def assert_inert(html: str, where: str) -> None:
 
 def test_hostile_text_in_every_field_is_rendered_inert_on_every_page(site, wf, people):
     cid = hostile_case(wf, people)
-    wf.create_unit(people.admin, "Đơn vị " + EVIL, people.district_a)
-    wf.update_user(people.admin, people.staff2, display_name="Tên " + EVIL)
+    wf.people.create_unit(people.admin, "Đơn vị " + EVIL, people.district_a)
+    wf.people.update_user(people.admin, people.staff2, display_name="Tên " + EVIL)
     pages = {
         "staff": ["/", f"/cases/{cid}", f"/cases/{cid}/steps/members-conference/minutes",
                   f"/cases/{cid}/steps/block-conference/minutes", f"/cases/{cid}/steps/announcement/announcement",
@@ -125,7 +125,7 @@ def test_hostile_text_in_every_field_is_rendered_inert_on_every_page(site, wf, p
 
 def test_a_hostile_document_name_downloads_as_an_attachment_never_inline(site, wf, people):
     cid = hostile_case(wf, people)
-    detail = wf.get_case(people.staff, cid)
+    detail = wf.queries.get_case(people.staff, cid)
     doc = detail.steps["criteria"].documents[0]
     r = login(site, "staff").get(f"/cases/{cid}/documents/{doc['sha256']}")
     assert r.status_code == 200
@@ -135,9 +135,9 @@ def test_a_hostile_document_name_downloads_as_an_attachment_never_inline(site, w
 
 
 def test_sql_injection_strings_in_every_filter_are_harmless(site, wf, people):
-    own = wf.open_case(people.staff, "committee-personnel", "Hồ sơ Duy Xuyên").case["id"]
-    wf.open_case(people.staff_b, "committee-personnel", "Hồ sơ Thăng Bình")
-    with wf.store.read() as c:
+    own = wf.cases.open_case(people.staff, "committee-personnel", "Hồ sơ Duy Xuyên").case["id"]
+    wf.cases.open_case(people.staff_b, "committee-personnel", "Hồ sơ Thăng Bình")
+    with wf.store.core() as c:
         n_cases, n_users = (c.execute(select(func.count()).select_from(cases)).scalar_one(),
                             c.execute(select(func.count()).select_from(users)).scalar_one())
     staff, auditor = login(site, "staff"), login(site, "audit")
@@ -153,11 +153,11 @@ def test_sql_injection_strings_in_every_filter_are_harmless(site, wf, people):
             r = auditor.get("/audit", query_string={f: evil})
             assert r.status_code in (200, 422), (f, evil, r.status_code)
             assert "Hồ sơ Thăng Bình" not in r.get_data(as_text=True)
-    with wf.store.read() as c:
+    with wf.store.core() as c:
         assert c.execute(select(func.count()).select_from(cases)).scalar_one() == n_cases
         assert c.execute(select(func.count()).select_from(users)).scalar_one() == n_users
-    assert wf.get_case(people.staff, own).summary.title == "Hồ sơ Duy Xuyên"
-    assert wf.verify().ok
+    assert wf.queries.get_case(people.staff, own).summary.title == "Hồ sơ Duy Xuyên"
+    assert wf.queries.verify().ok
 
 
 def test_nul_and_control_characters_are_removed_not_fatal(site, wf, people):
@@ -165,11 +165,11 @@ def test_nul_and_control_characters_are_removed_not_fatal(site, wf, people):
     c = site.test_client()
     r = c.post("/login", data={"username": "staff\x00", "password": PASSWORD})
     assert r.status_code in (200, 302, 303, 401, 422)
-    cid = wf.open_case(people.staff, "committee-personnel", "Hồ\x00 sơ\x07").case["id"]
-    assert wf.get_case(people.staff, cid).summary.title == "Hồ sơ"
-    wf.record(people.staff, cid, {"criteria": "a\x00b\tc\nd", "candidates": ["Nguyễn\x00 Văn A"]})
-    form = wf.get_case(people.staff, cid).steps["criteria"].form
+    cid = wf.cases.open_case(people.staff, "committee-personnel", "Hồ\x00 sơ\x07").case["id"]
+    assert wf.queries.get_case(people.staff, cid).summary.title == "Hồ sơ"
+    wf.cases.record(people.staff, cid, {"criteria": "a\x00b\tc\nd", "candidates": ["Nguyễn\x00 Văn A"]})
+    form = wf.queries.get_case(people.staff, cid).steps["criteria"].form
     assert form["criteria"] == "ab\tc\nd" and form["candidates"] == ["Nguyễn Văn A"]
-    wf.cancel(people.supervisor, cid, "lý do\x00")
-    assert wf.history(people.auditor, cid)[-1]["payload"]["reason"] == "lý do"
-    assert wf.verify().ok
+    wf.cases.cancel(people.supervisor, cid, "lý do\x00")
+    assert wf.queries.history(people.auditor, cid)[-1]["payload"]["reason"] == "lý do"
+    assert wf.queries.verify().ok

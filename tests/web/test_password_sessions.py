@@ -16,7 +16,7 @@ def test_changing_ones_password_keeps_this_session_and_ends_the_others(browser, 
     fresh = browser()
     assert fresh.login("staff", NEW).status_code == 302
     assert browser().login("staff", PASSWORD).status_code != 302   # the old password no longer works
-    kinds = [e["kind"] for e in wf.search_events(org.admin, username="staff").items]
+    kinds = [e["kind"] for e in wf.queries.search_events(org.admin, username="staff").items]
     assert "password_changed" in kinds
 
 
@@ -30,5 +30,5 @@ def test_a_wrong_current_password_changes_nothing(browser):
 def test_an_administrators_reset_signs_the_user_out_at_once(browser, wf, org):
     c = browser("staff")
     assert c.get("/").status_code == 200
-    wf.update_user(org.admin, org.staff, password="reset by the admin")
+    wf.people.update_user(org.admin, org.staff, password="reset by the admin")
     assert c.get("/").status_code in (302, 303)

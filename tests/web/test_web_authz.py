@@ -51,12 +51,12 @@ def _tally_data():
 @pytest.mark.parametrize("role", list(ROLES))
 def test_each_role_sees_and_does_exactly_what_it_may(role, browser, wf, org):
     want = ROLES[role]
-    fresh = wf.open_case(org.staff, "committee-personnel", "Hồ sơ ở bước 1").case["id"]
+    fresh = wf.cases.open_case(org.staff, "committee-personnel", "Hồ sơ ở bước 1").case["id"]
     at_vote = committee_case(wf, org)
     pending = awaiting_approval(wf, org)
     pending2 = awaiting_approval(wf, org)
-    in_b = wf.open_case(org.staff_b, "committee-personnel", "Hồ sơ của Thăng Bình").case["id"]
-    versions = {c: wf.get_case(org.admin_p, c).summary.row_version for c in (fresh, at_vote, pending, pending2)}
+    in_b = wf.cases.open_case(org.staff_b, "committee-personnel", "Hồ sơ của Thăng Bình").case["id"]
+    versions = {c: wf.queries.get_case(org.admin_p, c).summary.row_version for c in (fresh, at_vote, pending, pending2)}
 
     b = browser(role)
     c = b.client
@@ -87,7 +87,7 @@ def test_each_role_sees_and_does_exactly_what_it_may(role, browser, wf, org):
     assert b.post(f"/cases/{pending2}/return", {"to": "appraisal", "reason": "Bổ sung",
                                                 "expected_version": str(versions[pending2])},
                   page=case_page).status_code == want["ret"]
-    now = str(wf.get_case(org.admin_p, fresh).summary.row_version)
+    now = str(wf.queries.get_case(org.admin_p, fresh).summary.row_version)
     upload = {"doc_type": "other", "file": (io.BytesIO(b"%PDF-1.4"), "a.pdf"), "expected_version": now}
     assert b.post(f"/cases/{fresh}/documents", upload, page=case_page,
                   content_type="multipart/form-data").status_code == want["upload"]
@@ -97,13 +97,13 @@ def test_each_role_sees_and_does_exactly_what_it_may(role, browser, wf, org):
                                    "unit_id": str(org.b)}, page="/").status_code == want["create_user"]
 
     # a refused action changed nothing
-    after = {x: wf.get_case(org.admin_p, x).summary for x in (fresh, at_vote, pending, pending2)}
+    after = {x: wf.queries.get_case(org.admin_p, x).summary for x in (fresh, at_vote, pending, pending2)}
     if want["approve"] != REDIRECT:
         assert after[pending].state == "decision" and after[pending].awaiting == "approval"
     if want["ret"] != REDIRECT:
         assert after[pending2].state == "decision"
     if want["tally"] != REDIRECT:
-        assert wf.get_case(org.admin_p, at_vote).steps["members-conference"].tally is None
+        assert wf.queries.get_case(org.admin_p, at_vote).steps["members-conference"].tally is None
     if want["record"] != REDIRECT and want["upload"] != REDIRECT:
         assert after[fresh].row_version == versions[fresh]
 
@@ -113,11 +113,11 @@ def test_an_admin_of_a_district_cannot_see_or_change_a_user_of_another_district(
     assert b.client.get(f"/admin/users/{org.staff_b}").status_code == MISSING
     r = b.post(f"/admin/users/{org.staff_b}/active", {"active": "0"}, page="/admin/users")
     assert r.status_code == MISSING
-    assert wf.get_user(org.staff_b).active
+    assert wf.directory.get_user(org.staff_b).active
 
 
 def test_a_case_number_outside_the_tree_and_a_missing_one_look_the_same(browser, wf, org):
-    in_b = wf.open_case(org.staff_b, "committee-personnel", "Hồ sơ của Thăng Bình").case["id"]
+    in_b = wf.cases.open_case(org.staff_b, "committee-personnel", "Hồ sơ của Thăng Bình").case["id"]
     b = browser("staff")
     hidden, missing = b.client.get(f"/cases/{in_b}"), b.client.get("/cases/99999")
     assert hidden.status_code == missing.status_code == MISSING

@@ -39,7 +39,7 @@ def test_the_supervisor_sees_the_pending_approval_in_the_queue(browser, wf, org)
 
 def test_my_work_filters_by_procedure_status_text_and_step(browser, wf, org):
     committee_case(wf, org, title="Kiện toàn Đảng bộ Khối A")
-    other = wf.open_case(org.staff, "party-admission", "Kết nạp quần chúng B").case["id"]
+    other = wf.cases.open_case(org.staff, "party-admission", "Kết nạp quần chúng B").case["id"]
     b = browser("staff")
     b.get("/?procedure=party-admission")
     listed = b.page.split("Tất cả hồ sơ")[1]
@@ -57,7 +57,7 @@ def test_my_work_filters_by_procedure_status_text_and_step(browser, wf, org):
 
 def test_my_work_pages_through_many_cases(browser, wf, org):
     for n in range(23):
-        wf.open_case(org.staff, "party-admission", f"Hồ sơ số thứ {n:02d}")
+        wf.cases.open_case(org.staff, "party-admission", f"Hồ sơ số thứ {n:02d}")
     b = browser("staff")
     b.get("/")
     assert "23 hồ sơ" in b.page and "?page=2" in b.page
@@ -67,7 +67,7 @@ def test_my_work_pages_through_many_cases(browser, wf, org):
 
 def test_a_page_past_the_last_says_so_and_leads_to_the_last_page(browser, wf, org):
     for n in range(23):
-        wf.open_case(org.staff, "party-admission", f"Hồ sơ số thứ {n:02d}")
+        wf.cases.open_case(org.staff, "party-admission", f"Hồ sơ số thứ {n:02d}")
     b = browser("staff")
     r = b.get("/?page=9&procedure=party-admission")
     assert r.status_code == 200
@@ -82,10 +82,10 @@ def test_a_page_past_the_last_says_so_and_leads_to_the_last_page(browser, wf, or
 
 
 def test_a_list_longer_than_the_count_window_says_more_than_and_pages_on(browser, wf, org, monkeypatch):
-    monkeypatch.setattr("workflow.service.COUNT_WINDOW", 10)
+    monkeypatch.setattr("workflow.adapters.queries.COUNT_WINDOW", 10)
     monkeypatch.setattr("web.cases.PER_PAGE", 5)
     for n in range(23):
-        wf.open_case(org.staff, "party-admission", f"Hồ sơ số thứ {n:02d}")
+        wf.cases.open_case(org.staff, "party-admission", f"Hồ sơ số thứ {n:02d}")
     b = browser("staff")
     b.get("/")
     assert "hơn 10 hồ sơ" in b.page
@@ -102,7 +102,7 @@ def test_a_list_longer_than_the_count_window_says_more_than_and_pages_on(browser
 
 def test_the_work_queue_badge_counts_every_case_waiting_not_only_those_shown(browser, wf, org):
     for n in range(53):
-        wf.open_case(org.staff, "party-admission", f"Hồ sơ số thứ {n:02d}")
+        wf.cases.open_case(org.staff, "party-admission", f"Hồ sơ số thứ {n:02d}")
     b = browser("staff")
     b.get("/")
     queue = b.page.split('id="queue-title"')[1].split("</section>")[0]
@@ -116,9 +116,9 @@ def test_the_work_queue_badge_counts_every_case_waiting_not_only_those_shown(bro
 
 def test_an_overdue_case_is_marked(browser, wf, org, app):
     import datetime as dt
-    from workflow.service import Workflow
+    from workflow.usecases.engine import Workflow
     past = Workflow(wf.store, wf.registry, clock=lambda: dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=60))
-    past.open_case(org.staff, "committee-personnel", "Hồ sơ để quá hạn")
+    past.cases.open_case(org.staff, "committee-personnel", "Hồ sơ để quá hạn")
     b = browser("staff")
     b.get("/?overdue=1")
     assert "Hồ sơ để quá hạn" in b.page and "Quá hạn" in b.page
@@ -132,7 +132,7 @@ def test_staff_open_a_case_from_the_form(browser, wf, org):
                               "unit_id": str(org.a), "idempotency_key": uuid.uuid4().hex})
     assert r.status_code == 302
     cid = int(r.headers["Location"].rsplit("/", 1)[1])
-    assert wf.get_case(org.staff, cid).summary.title == "Thành lập Đảng bộ Khối doanh nghiệp"
+    assert wf.queries.get_case(org.staff, cid).summary.title == "Thành lập Đảng bộ Khối doanh nghiệp"
 
 
 def test_opening_a_case_without_a_title_keeps_the_form_and_says_why(browser, wf, org):
@@ -140,13 +140,13 @@ def test_opening_a_case_without_a_title_keeps_the_form_and_says_why(browser, wf,
     r = b.post("/cases/new", {"procedure": "committee-personnel", "title": " "})
     assert r.status_code == 422
     assert "Bắt buộc nhập" in b.page and 'value="committee-personnel" checked' in b.page
-    assert wf.list_cases(org.staff).total == 0
+    assert wf.queries.list_cases(org.staff).total == 0
 
 
 def test_a_supervisor_cannot_open_a_case(browser, wf, org):
     r = browser("lead").post("/cases/new", {"procedure": "committee-personnel", "title": "Không được"})
     assert r.status_code == 403
-    assert wf.list_cases(org.lead).total == 0
+    assert wf.queries.list_cases(org.lead).total == 0
 
 
 # ---- the case page ------------------------------------------------------------------------------
@@ -186,7 +186,7 @@ def test_the_case_page_offers_exactly_the_actions_of_the_service(browser, wf, or
 # ---- the step form --------------------------------------------------------------------------------
 
 def test_the_step_form_has_the_fields_of_the_definition(browser, wf, org):
-    cid = wf.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
+    cid = wf.cases.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
     b = browser("staff")
     b.get(f"/cases/{cid}/record")
     for label in ("Tiêu chuẩn", "Dự kiến cơ cấu", "Số lượng cấp ủy viên", "Danh sách nhân sự dự kiến"):
@@ -195,42 +195,42 @@ def test_the_step_form_has_the_fields_of_the_definition(browser, wf, org):
 
 
 def test_saving_the_step_form_records_the_values(browser, wf, org):
-    cid = wf.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
+    cid = wf.cases.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
     b = browser("staff")
     r = b.post(f"/cases/{cid}/record", {"criteria": "Theo HD 38", "structure": "9", "seats": "9",
                                         "candidates": "Nguyễn Văn An\nLê Thị Bình\n"})
     assert r.status_code == 302
-    form = wf.get_case(org.staff, cid).steps["criteria"].form
+    form = wf.queries.get_case(org.staff, cid).steps["criteria"].form
     assert form == {"criteria": "Theo HD 38", "structure": "9", "seats": 9, "candidates": ["Nguyễn Văn An", "Lê Thị Bình"]}
 
 
 def test_a_bad_value_keeps_the_form_with_the_message_beside_the_field(browser, wf, org):
-    cid = wf.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
+    cid = wf.cases.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
     b = browser("staff")
     r = b.post(f"/cases/{cid}/record", {"criteria": "Giữ lại nội dung này", "seats": "chín"})
     assert r.status_code == 422
     assert "Phải là số nguyên" in b.page and "Giữ lại nội dung này" in b.page and 'value="chín"' in b.page
-    assert wf.get_case(org.staff, cid).steps["criteria"].form == {}
+    assert wf.queries.get_case(org.staff, cid).steps["criteria"].form == {}
 
 
 def test_boolean_and_choice_fields_are_radios_and_selects(browser, wf, org):
-    cid = wf.open_case(org.staff, "dismissal-resignation", "Xem xét từ chức").case["id"]
+    cid = wf.cases.open_case(org.staff, "dismissal-resignation", "Xem xét từ chức").case["id"]
     b = browser("staff")
     b.get(f"/cases/{cid}/record")
     assert "<select" in b.page and "Miễn nhiệm" in b.page and "Từ chức" in b.page
-    cid2 = wf.open_case(org.staff, "confidence-vote", "Lấy phiếu").case["id"]
+    cid2 = wf.cases.open_case(org.staff, "confidence-vote", "Lấy phiếu").case["id"]
     r = b.post(f"/cases/{cid2}/record", {"exclusions_checked": "true", "period": "2026"})
     assert r.status_code == 302
-    assert wf.get_case(org.staff, cid2).steps["list"].form["exclusions_checked"] is True
+    assert wf.queries.get_case(org.staff, cid2).steps["list"].form["exclusions_checked"] is True
 
 
 def test_leaving_a_step_with_missing_fields_says_which(browser, wf, org):
-    cid = wf.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
+    cid = wf.cases.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
     b = browser("staff")
     r = b.case_post(cid, "advance")
     assert r.status_code == 422
     assert "Cần nhập trước khi chuyển bước" in b.page and "Số lượng cấp ủy viên" in b.page
-    assert wf.get_case(org.staff, cid).summary.state == "criteria"
+    assert wf.queries.get_case(org.staff, cid).summary.state == "criteria"
 
 
 # ---- the tally ----------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ def test_the_block_conference_may_add_a_nominee_outside_the_list(browser, wf, or
     r = b.post(f"/cases/{cid}/tally", _tally_form([("Nguyễn Văn An", "20", "5"), ("Lê Thị Bình", "16", "9"),
                                                    ("Trần Văn Mới", "18", "7")]))
     assert r.status_code == 302
-    detail = wf.get_case(org.staff, cid)
+    detail = wf.queries.get_case(org.staff, cid)
     assert detail.steps["block-conference"].tally.nominees == ("Trần Văn Mới",)
     b.get(f"/cases/{cid}")
     assert "ngoài danh sách" in b.page
@@ -281,7 +281,7 @@ def test_an_inconsistent_tally_is_shown_again_with_messages_and_nothing_is_saved
     assert "Số liệu kiểm phiếu chưa khớp" in b.page
     assert "Số có mặt (31) không được lớn hơn số được triệu tập (30)" in b.page
     assert 'value="31"' in b.page and 'value="30"' in b.page            # the input is kept
-    assert wf.get_case(org.staff, cid).steps["members-conference"].tally is None
+    assert wf.queries.get_case(org.staff, cid).steps["members-conference"].tally is None
     assert len(events_of(wf, org, cid)) == before
 
 
@@ -302,7 +302,7 @@ def test_a_tally_without_quorum_is_refused_beside_the_number_present(browser, wf
     assert r.status_code == 422
     assert "Hội nghị không đủ số lượng: có mặt 10 trên 30, cần ít nhất 20" in b.page
     assert "Cần ít nhất 20 trên 30 người có mặt" in b.page
-    assert wf.get_case(org.staff, cid).steps["members-conference"].tally is None
+    assert wf.queries.get_case(org.staff, cid).steps["members-conference"].tally is None
 
 
 def test_a_name_outside_the_list_is_refused_where_the_step_allows_none(browser, wf, org):
@@ -314,22 +314,22 @@ def test_a_name_outside_the_list_is_refused_where_the_step_allows_none(browser, 
 
 def test_the_head_decides_at_exactly_the_threshold(browser, wf, org):
     s = org.staff
-    cid = wf.open_case(s, "appointment-internal", "Bổ nhiệm Chánh Văn phòng").case["id"]
-    wf.record(s, cid, {"position": "Chánh Văn phòng", "structure": "1", "seats": 1, "standards": "QĐ 377",
+    cid = wf.cases.open_case(s, "appointment-internal", "Bổ nhiệm Chánh Văn phòng").case["id"]
+    wf.cases.record(s, cid, {"position": "Chánh Văn phòng", "structure": "1", "seats": 1, "standards": "QĐ 377",
                        "candidates": ["Lê Văn Hải"]})
-    wf.advance(s, cid)
+    wf.cases.advance(s, cid)
     one = {"summoned": 9, "present": 9, "issued": 9, "collected": 9, "valid": 9, "invalid": 0}
     for votes in ({"agree": 7}, {"agree": 7}, {"agree": 7, "disagree": 2}):
-        wf.tally(s, cid, {**one, "candidates": {"Lê Văn Hải": votes}})
-        wf.advance(s, cid)
-    wf.tally(s, cid, {**one, "summoned": 8, "present": 8, "issued": 8, "collected": 8, "valid": 8, "members": 8,
+        wf.cases.tally(s, cid, {**one, "candidates": {"Lê Văn Hải": votes}})
+        wf.cases.advance(s, cid)
+    wf.cases.tally(s, cid, {**one, "summoned": 8, "present": 8, "issued": 8, "collected": 8, "valid": 8, "members": 8,
                       "candidates": {"Lê Văn Hải": {"agree": 4, "disagree": 4}}})
     b = browser("lead")
     b.get(f"/cases/{cid}")
     assert "Quyết định của người đứng đầu đối với Lê Văn Hải" in b.page
     r = b.case_post(cid, "head-decision", {"candidate": "Lê Văn Hải", "accept": "1", "comment": "Đồng ý"})
     assert r.status_code == 302
-    assert wf.get_case(s, cid).summary.awaiting is None
+    assert wf.queries.get_case(s, cid).summary.awaiting is None
 
 
 # ---- approval, return, cancel, four eyes -----------------------------------------------------------
@@ -341,19 +341,19 @@ def test_a_supervisor_approves_with_a_comment(browser, wf, org):
     assert "Kính trình phê duyệt" in b.page and "Người trình: Người staff" in b.page
     r = b.case_post(cid, "approve", {"comment": "Nhất trí"})
     assert r.status_code == 302
-    assert wf.get_case(org.lead, cid).summary.state == "announcement"
+    assert wf.queries.get_case(org.lead, cid).summary.state == "announcement"
     b.get(f"/cases/{cid}")
     assert "Đã phê duyệt." in b.page and "Nhất trí" in b.page
 
 
 def test_four_eyes_the_requester_cannot_approve_and_is_told_why(browser, wf, org):
     cid = awaiting_approval(wf, org, staff="staff2")
-    wf.update_user(org.admin, org.staff2, role="supervisor")   # the requester is promoted meanwhile
+    wf.people.update_user(org.admin, org.staff2, role="supervisor")   # the requester is promoted meanwhile
     b = browser("staff2")
     r = b.case_post(cid, "approve")
     assert r.status_code == 403
     assert "nguyên tắc hai người" in b.page
-    assert wf.get_case(org.lead, cid).summary.awaiting == "approval"
+    assert wf.queries.get_case(org.lead, cid).summary.awaiting == "approval"
 
 
 def test_a_supervisor_returns_the_case_to_an_earlier_step_with_a_reason(browser, wf, org):
@@ -363,7 +363,7 @@ def test_a_supervisor_returns_the_case_to_an_earlier_step_with_a_reason(browser,
     assert 'value="appraisal"' in b.page and 'value="criteria"' in b.page
     r = b.case_post(cid, "return", {"to": "appraisal", "reason": "Bổ sung thẩm định"})
     assert r.status_code == 302
-    s = wf.get_case(org.lead, cid).summary
+    s = wf.queries.get_case(org.lead, cid).summary
     assert s.state == "appraisal" and s.awaiting is None
     b.get(f"/cases/{cid}")
     assert "Trả lại từ Bước 5" in b.page and "Bổ sung thẩm định" in b.page
@@ -377,14 +377,14 @@ def test_a_return_without_a_reason_is_refused(browser, wf, org):
     b = browser("lead")
     r = b.case_post(cid, "return", {"to": "appraisal", "reason": ""})
     assert r.status_code == 422 and "Hãy nêu lý do" in b.page
-    assert wf.get_case(org.lead, cid).summary.state == "decision"
+    assert wf.queries.get_case(org.lead, cid).summary.state == "decision"
 
 
 def test_declining_an_approval_keeps_the_case_on_its_step(browser, wf, org):
     cid = awaiting_approval(wf, org)
     r = browser("lead").case_post(cid, "return", {"to": "", "reason": "Thiếu quyết định"})
     assert r.status_code == 302
-    s = wf.get_case(org.lead, cid).summary
+    s = wf.queries.get_case(org.lead, cid).summary
     assert s.state == "decision" and s.awaiting is None
 
 
@@ -392,24 +392,24 @@ def test_a_supervisor_cancels_with_a_reason(browser, wf, org):
     cid = committee_case(wf, org)
     r = browser("lead").case_post(cid, "cancel", {"reason": "Không còn nhu cầu"})
     assert r.status_code == 302
-    assert wf.get_case(org.lead, cid).summary.status == "cancelled"
+    assert wf.queries.get_case(org.lead, cid).summary.status == "cancelled"
 
 
 # ---- optimistic lock and double submit -----------------------------------------------------------
 
 def test_a_stale_page_gets_the_409_message_and_changes_nothing(browser, wf, org):
-    cid = wf.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
+    cid = wf.cases.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
     b = browser("staff")
     b.get(f"/cases/{cid}/record")
     csrf = b.token()
     stale = re.search(r'name="expected_version" value="(\d+)"', b.page).group(1)
-    wf.record(org.staff2, cid, {"criteria": "Người khác vừa sửa"})
+    wf.cases.record(org.staff2, cid, {"criteria": "Người khác vừa sửa"})
     r = b.client.post(f"/cases/{cid}/record", data={"csrf_token": csrf, "expected_version": stale,
                                                     "idempotency_key": uuid.uuid4().hex, "criteria": "Của tôi"})
     assert r.status_code == 409
     page = r.get_data(as_text=True)
     assert "người khác vừa thay đổi" in page.lower() and "Của tôi" in page
-    assert wf.get_case(org.staff, cid).steps["criteria"].form["criteria"] == "Người khác vừa sửa"
+    assert wf.queries.get_case(org.staff, cid).steps["criteria"].form["criteria"] == "Người khác vừa sửa"
 
 
 def test_a_stale_case_page_action_gets_409(browser, wf, org):
@@ -417,7 +417,7 @@ def test_a_stale_case_page_action_gets_409(browser, wf, org):
     b = browser("lead")
     b.get(f"/cases/{cid}")
     csrf, stale = b.token(), re.search(r'name="expected_version" value="(\d+)"', b.page).group(1)
-    wf.approve(org.lead2, cid)
+    wf.cases.approve(org.lead2, cid)
     r = b.client.post(f"/cases/{cid}/approve", data={"csrf_token": csrf, "expected_version": stale,
                                                      "idempotency_key": uuid.uuid4().hex})
     assert r.status_code == 409
@@ -442,7 +442,7 @@ def test_a_double_submit_with_one_idempotency_key_makes_one_event(browser, wf, o
 
 def _at_announcement(wf, org):
     cid = awaiting_approval(wf, org)
-    wf.approve(org.lead, cid)
+    wf.cases.approve(org.lead, cid)
     return cid
 
 
@@ -473,7 +473,7 @@ def test_an_announcement_with_missing_parts_is_shown_again(browser, wf, org):
 
 def test_the_printable_announcement(browser, wf, org):
     cid = _at_announcement(wf, org)
-    wf.announce(org.staff, cid, {"decision_no": "45-QĐ/HU", "date": "2026-01-12", "signer": "Nguyễn Văn Ký",
+    wf.cases.announce(org.staff, cid, {"decision_no": "45-QĐ/HU", "date": "2026-01-12", "signer": "Nguyễn Văn Ký",
                                  "text": "Công bố"})
     b = browser("staff")
     r = b.get(f"/cases/{cid}/steps/announcement/announcement")
@@ -494,7 +494,7 @@ def test_the_vote_count_minutes_print_with_signature_blocks(browser, wf, org):
 
 
 def test_uploading_listing_and_downloading_a_document(browser, wf, org):
-    cid = wf.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
+    cid = wf.cases.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
     b = browser("staff")
     import hashlib
     import io
@@ -514,36 +514,36 @@ def test_uploading_listing_and_downloading_a_document(browser, wf, org):
 
 
 def test_a_refused_file_type_is_explained(browser, wf, org):
-    cid = wf.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
+    cid = wf.cases.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
     b = browser("staff")
     import io
     r = b.case_post(cid, "documents", {"doc_type": "other", "file": (io.BytesIO(b"MZ..."), "chay.exe")},
                     content_type="multipart/form-data")
     assert r.status_code == 422
     assert "Loại tệp không được chấp nhận" in b.page
-    assert wf.get_case(org.staff, cid).steps["criteria"].documents == []
+    assert wf.queries.get_case(org.staff, cid).steps["criteria"].documents == []
 
 
 def test_moving_on_after_the_step_is_complete(browser, wf, org):
-    cid = wf.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
-    wf.record(org.staff, cid, {"criteria": "HD 38", "structure": "9", "seats": 9, "candidates": ["An"]})
+    cid = wf.cases.open_case(org.staff, "committee-personnel", "Hồ sơ mới").case["id"]
+    wf.cases.record(org.staff, cid, {"criteria": "HD 38", "structure": "9", "seats": 9, "candidates": ["An"]})
     b = browser("staff")
     r = b.case_post(cid, "advance")
     assert r.status_code == 302
-    assert wf.get_case(org.staff, cid).summary.state == "members-conference"
+    assert wf.queries.get_case(org.staff, cid).summary.state == "members-conference"
     b.get(f"/cases/{cid}")
     assert "Đã chuyển bước." in b.page
 
 
 def test_staff_ask_for_approval_with_a_comment_the_supervisor_reads(browser, wf, org):
     cid = committee_case(wf, org, to="decision")
-    wf.record(org.staff, cid, {"decision_no": "45-QĐ/HU", "decision_date": "2026-01-12", "appointees": "An – Bí thư"})
+    wf.cases.record(org.staff, cid, {"decision_no": "45-QĐ/HU", "decision_date": "2026-01-12", "appointees": "An – Bí thư"})
     b = browser("staff")
     b.get(f"/cases/{cid}")
     assert "Trình lãnh đạo phê duyệt" in b.page and f"/cases/{cid}/advance" not in b.page
     r = b.case_post(cid, "request-approval", {"comment": "Hồ sơ đã đủ, kính trình"})
     assert r.status_code == 302
-    assert wf.get_case(org.staff, cid).summary.awaiting == "approval"
+    assert wf.queries.get_case(org.staff, cid).summary.awaiting == "approval"
     lead = browser("lead")
     lead.get(f"/cases/{cid}")
     assert "Nội dung trình: Hồ sơ đã đủ, kính trình" in lead.page

@@ -10,7 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from web import site
-from workflow.errors import (FourEyes, GuardFailed, InvalidTally, NotAllowed, QuorumNotMet, Validation,
+from workflow.domain.errors import (FourEyes, GuardFailed, InvalidTally, NotAllowed, Problem, QuorumNotMet, Validation,
                              VersionConflict)
 
 from web_support import PASSWORD, committee_case
@@ -41,7 +41,7 @@ def test_a_failed_sign_in_is_refused_and_kept_on_the_record(browser, wf, org):
     r = b.login("staff", "wrong password!")
     assert r.status_code == 401
     assert "Sai tên đăng nhập hoặc mật khẩu" in b.page
-    found = wf.search_events(org.admin_p, kind="sign_in_failed")
+    found = wf.queries.search_events(org.admin_p, kind="sign_in_failed")
     assert found.total == 1 and found.items[0]["actor"] == "staff"
     assert found.items[0]["payload"]["reason"] == "bad_password"
 
@@ -60,7 +60,7 @@ def test_signing_out_needs_a_post_with_the_csrf_token_and_is_recorded(browser, w
     r = b.post("/logout", page="/")
     assert r.status_code == 302 and "/login" in r.headers["Location"]
     assert b.client.get("/").status_code == 302
-    assert wf.search_events(org.admin_p, kind="signed_out").total == 1
+    assert wf.queries.search_events(org.admin_p, kind="signed_out").total == 1
 
 
 def test_pages_send_a_stranger_to_the_sign_in_page(browser):
@@ -82,7 +82,7 @@ def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(browser, w
     r = b.client.post("/cases/new", data={"procedure": "committee-personnel", "title": "Không có mã bảo vệ"})
     assert r.status_code == 400
     assert "mã bảo vệ" in r.get_data(as_text=True)
-    assert wf.list_cases(org.staff).total == 0
+    assert wf.queries.list_cases(org.staff).total == 0
 
 
 def test_sign_in_without_csrf_token_is_refused(browser):
@@ -104,7 +104,7 @@ def test_the_language_chosen_in_my_account_comes_back_at_the_next_sign_in(browse
     b = browser("staff")
     r = b.post("/account/language", {"locale": "en"}, page="/account")
     assert r.status_code == 302
-    assert wf.get_user(org.staff).locale == "en"
+    assert wf.directory.get_user(org.staff).locale == "en"
     again = browser("staff")
     again.get("/")
     assert "My work" in again.page
@@ -119,7 +119,7 @@ def test_the_login_page_can_be_shown_in_english(browser):
 def test_a_deactivated_user_is_out_at_the_next_request(browser, wf, org):
     b = browser("staff")
     assert b.client.get("/").status_code == 200
-    wf.update_user(org.admin, org.staff, active=False)
+    wf.people.update_user(org.admin, org.staff, active=False)
     r = b.client.get("/")
     assert r.status_code == 302 and "/login" in r.headers["Location"]
     assert browser().login("staff").status_code == 401
@@ -169,15 +169,15 @@ def test_dates_are_dd_mm_yyyy_and_times_are_in_vietnam(app):
 
 
 @pytest.mark.parametrize("error,words", [
-    (VersionConflict("case 1 is at version 3, not 2"), "người khác vừa thay đổi"),
-    (FourEyes("you asked for this approval"), "nguyên tắc hai người"),
-    (QuorumNotMet("no quorum: 10 of 30 present, at least 20 needed"), "có mặt 10 trên 30, cần ít nhất 20"),
-    (InvalidTally("the tally is inconsistent"), "Số liệu kiểm phiếu chưa khớp"),
-    (NotAllowed("the step is waiting for a supervisor's approval; it can be changed"), "đang chờ lãnh đạo phê duyệt"),
-    (GuardFailed("the conference's tally has not been recorded"), "Chưa nhập kết quả kiểm phiếu"),
-    (GuardFailed("the vote did not pass: nobody reached more than 1/2 of the summoned (16 of 30 votes needed)"),
+    (VersionConflict("version.conflict", case_id=1, current=3, expected=2), "người khác vừa thay đổi"),
+    (FourEyes("four_eyes"), "nguyên tắc hai người"),
+    (QuorumNotMet("quorum.not_met", present=10, of=30, needed=20), "có mặt 10 trên 30, cần ít nhất 20"),
+    (InvalidTally("tally.name_listed_twice"), "Số liệu kiểm phiếu chưa khớp"),
+    (NotAllowed("not_allowed.awaiting_approval"), "đang chờ lãnh đạo phê duyệt"),
+    (GuardFailed("guard.no_tally"), "Chưa nhập kết quả kiểm phiếu"),
+    (GuardFailed("guard.vote_failed", threshold="more than 1/2", base_name="summoned", needed=16, base=30),
      "cần 16 trên 30 phiếu"),
-    (Validation("give a reason", fields={"reason": "required"}), "Hãy nêu lý do"),
+    (Validation("reason.missing", fields={"reason": Problem("field.required")}), "Hãy nêu lý do"),
 ])
 def test_each_service_error_is_said_in_vietnamese(app, error, words):
     with app.test_request_context("/"):
@@ -225,7 +225,7 @@ def _database_gone(*_a, **_k):
 
 def test_a_database_outage_gets_a_503_page_that_says_nothing_was_half_saved(browser, monkeypatch):
     b = browser("staff")
-    monkeypatch.setattr("workflow.service.Workflow.list_cases", _database_gone)
+    monkeypatch.setattr("workflow.usecases.queries.CaseQueries.list_cases", _database_gone)
     r = b.get("/")
     assert r.status_code == 503
     assert "không kết nối được cơ sở dữ liệu" in b.page and "administrator command" not in b.page
@@ -234,7 +234,7 @@ def test_a_database_outage_gets_a_503_page_that_says_nothing_was_half_saved(brow
 
 def test_a_database_outage_on_the_api_is_json_503_unavailable(browser, monkeypatch):
     b = browser("staff")
-    monkeypatch.setattr("workflow.service.Workflow.list_cases", _database_gone)
+    monkeypatch.setattr("workflow.usecases.queries.CaseQueries.list_cases", _database_gone)
     r = b.client.get("/api/v1/cases")
     assert r.status_code == 503 and r.is_json
     assert r.get_json()["error"] == "unavailable" and "administrator command" not in r.get_json()["message"]

@@ -12,7 +12,7 @@ import pytest
 from jinja2 import BytecodeCache
 
 from web import create_app
-from workflow.definition import Registry
+from workflow.adapters.definitions import load_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -59,8 +59,8 @@ COMPILED = _CompiledTemplates()
 
 
 @pytest.fixture(scope="session")
-def definitions() -> Registry:
-    reg = Registry.from_folder(ROOT / "definitions")
+def definitions():
+    reg = load_folder(ROOT / "definitions")
     assert not reg.errors, [e.message for e in reg.errors]
     return reg
 
@@ -76,16 +76,16 @@ def template_db(tmp_path_factory, definitions):
     """A database with the schema, the unit tree and the users, built once."""
     tmp = tmp_path_factory.mktemp("template")
     mp = pytest.MonkeyPatch()
-    mp.setattr(Registry, "from_folder", lambda folder: definitions)
-    mp.setattr("workflow.security._N", 2**10)     # cheap hashes for test users only: signing in is fast
+    mp.setattr("workflow.usecases.engine.load_folder", lambda folder: definitions)
+    mp.setattr("workflow.domain.credentials.SCRYPT_N", 2**10)     # cheap hashes for test users only: signing in is fast
     app = create_app(_config(tmp))
     wf = app.extensions["cadreflow"]
     wf.store.create_all()
-    p = wf.find_or_create_unit_path(["Tỉnh ủy Quảng Nam"])
-    a = wf.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", "Huyện ủy Duy Xuyên"])
-    b = wf.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", "Huyện ủy Thăng Bình"])
+    p = wf.people.find_or_create_unit_path(["Tỉnh ủy Quảng Nam"])
+    a = wf.people.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", "Huyện ủy Duy Xuyên"])
+    b = wf.people.find_or_create_unit_path(["Tỉnh ủy Quảng Nam", "Huyện ủy Thăng Bình"])
     units = {"p": p, "a": a, "b": b}
-    ids = {name: wf.create_user(None, name, PASSWORD, role, units[u], f"Người {name}").id for name, role, u in USERS}
+    ids = {name: wf.people.create_user(None, name, PASSWORD, role, units[u], f"Người {name}").id for name, role, u in USERS}
     wf.store.dispose()
     mp.undo()
     return tmp / "t.db", Org(p, a, b, ids)
@@ -94,7 +94,7 @@ def template_db(tmp_path_factory, definitions):
 @pytest.fixture
 def make_app(tmp_path, monkeypatch, definitions, template_db):
     """create_app over a fresh copy of the template database (the definitions are parsed once)."""
-    monkeypatch.setattr(Registry, "from_folder", lambda folder: definitions)
+    monkeypatch.setattr("workflow.usecases.engine.load_folder", lambda folder: definitions)
     made = []
 
     def make(**extra):
@@ -188,27 +188,27 @@ TALLY = {"summoned": 30, "present": 25, "issued": 25, "collected": 25, "valid": 
 def committee_case(wf, org, *, staff="staff", title="Kiện toàn cấp ủy Đảng bộ Khối cơ quan", to="members-conference"):
     """A committee-personnel case of `staff`'s unit, moved on to step `to`."""
     s = org.ids[staff]
-    cid = wf.open_case(s, "committee-personnel", title).case["id"]
-    wf.record(s, cid, {"criteria": "Theo HD 38", "structure": "9 đồng chí", "seats": 9,
+    cid = wf.cases.open_case(s, "committee-personnel", title).case["id"]
+    wf.cases.record(s, cid, {"criteria": "Theo HD 38", "structure": "9 đồng chí", "seats": 9,
                        "candidates": ["Nguyễn Văn An", "Lê Thị Bình"]})
     steps = ["criteria", "members-conference", "block-conference", "appraisal", "decision"]
     for step in steps[1:steps.index(to) + 1]:
-        wf.advance(s, cid)
+        wf.cases.advance(s, cid)
         if step in ("members-conference", "block-conference") and step != to:
-            wf.tally(s, cid, {**TALLY, "candidates": {"Nguyễn Văn An": {"agree": 20, "disagree": 5},
+            wf.cases.tally(s, cid, {**TALLY, "candidates": {"Nguyễn Văn An": {"agree": 20, "disagree": 5},
                                                       "Lê Thị Bình": {"agree": 16, "disagree": 9}}})
         if step == "appraisal" and to != "appraisal":
-            wf.record(s, cid, {"appraisal": "Đạt", "submission_no": "12-TTr/HU", "submission_date": "2026-01-10"})
+            wf.cases.record(s, cid, {"appraisal": "Đạt", "submission_no": "12-TTr/HU", "submission_date": "2026-01-10"})
     return cid
 
 
 def awaiting_approval(wf, org, staff="staff"):
     cid = committee_case(wf, org, staff=staff, to="decision")
     s = org.ids[staff]
-    wf.record(s, cid, {"decision_no": "45-QĐ/HU", "decision_date": "2026-01-12", "appointees": "An – Bí thư"})
-    wf.request_approval(s, cid, comment="Kính trình phê duyệt")
+    wf.cases.record(s, cid, {"decision_no": "45-QĐ/HU", "decision_date": "2026-01-12", "appointees": "An – Bí thư"})
+    wf.cases.request_approval(s, cid, comment="Kính trình phê duyệt")
     return cid
 
 
 def events_of(wf, org, case_id):
-    return wf.history(org.admin_p, case_id)
+    return wf.queries.history(org.admin_p, case_id)

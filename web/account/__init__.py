@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_babel import refresh
 
-from workflow.errors import WorkflowError
+from workflow.domain.errors import WorkflowError
 
 from ..site import LOCALES, error_text, field_messages, require_login, uid, wf
 
@@ -14,7 +14,7 @@ bp.before_request(require_login)
 
 
 def _page(status: int = 200, **extra):
-    return render_template("account/index.html", tokens=wf().list_tokens(uid()), **extra), status
+    return render_template("account/index.html", tokens=wf().directory.list_tokens(uid()), **extra), status
 
 
 @bp.get("")
@@ -26,7 +26,7 @@ def index():
 def language():
     lang = request.form.get("locale")
     try:
-        wf().set_locale(uid(), lang if lang in LOCALES else None)
+        wf().people.set_locale(uid(), lang if lang in LOCALES else None)
     except WorkflowError as e:
         flash(error_text(e), "danger")
         return _page(e.http_status)
@@ -40,7 +40,7 @@ def language():
 def change_password():
     from flask_login import login_user
     try:
-        user = wf().change_password(uid(), request.form.get("current_password", ""),
+        user = wf().people.change_password(uid(), request.form.get("current_password", ""),
                                     request.form.get("new_password", ""))
     except WorkflowError as e:
         flash(error_text(e), "danger")
@@ -54,7 +54,7 @@ def change_password():
 @bp.post("/tokens")
 def create_token():
     try:
-        token_id, token = wf().create_token(uid(), request.form.get("name", ""))
+        token_id, token = wf().people.create_token(uid(), request.form.get("name", ""))
     except WorkflowError as e:
         flash(error_text(e), "danger")
         return _page(e.http_status, errors=field_messages(e), name=request.form.get("name", ""))
@@ -64,6 +64,6 @@ def create_token():
 
 @bp.post("/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int):
-    wf().revoke_token(uid(), token_id)
+    wf().people.revoke_token(uid(), token_id)
     flash(_("Đã thu hồi mã truy cập."), "success")
     return redirect(url_for("account.index"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from workflow.errors import WorkflowError
-from workflow.service import ROLES
+from workflow.domain.errors import WorkflowError
+from workflow.domain.people import ROLES
 
 from ..cases.diagram import state_diagram
 from ..site import as_int, error_text, field_messages, require_login, require_role, uid, wf
@@ -26,7 +26,7 @@ def _admins_only():
 
 @bp.get("")
 def index():
-    return render_template("admin/index.html", users=wf().list_users(uid()), units=wf().list_units(uid()),
+    return render_template("admin/index.html", users=wf().directory.list_users(uid()), units=wf().directory.list_units(uid()),
                            definitions=wf().registry.all(), refused=wf().registry.errors)
 
 
@@ -38,7 +38,7 @@ def users():
     if request.method == "POST":
         values = request.form
         try:
-            u = wf().create_user(uid(), request.form.get("username", ""), request.form.get("password", ""),
+            u = wf().people.create_user(uid(), request.form.get("username", ""), request.form.get("password", ""),
                                  request.form.get("role", ""), as_int(request.form.get("unit_id")),
                                  request.form.get("display_name") or None)
             flash(_("Đã tạo người dùng %(name)s.", name=u.username), "success")
@@ -46,15 +46,15 @@ def users():
         except WorkflowError as e:
             flash(error_text(e), "danger")
             errors, status = field_messages(e), e.http_status
-    return render_template("admin/users.html", users=wf().list_users(uid()), units=wf().list_units(uid()),
+    return render_template("admin/users.html", users=wf().directory.list_users(uid()), units=wf().directory.list_units(uid()),
                            roles=ROLES, values=values, errors=errors), status
 
 
 def _user_page(user_id: int, status: int = 200, errors: dict | None = None):
-    user = next((u for u in wf().list_users(uid()) if u.id == user_id), None)
+    user = next((u for u in wf().directory.list_users(uid()) if u.id == user_id), None)
     if user is None:
         abort(404)
-    return render_template("admin/user.html", u=user, units=wf().list_units(uid()), roles=ROLES,
+    return render_template("admin/user.html", u=user, units=wf().directory.list_units(uid()), roles=ROLES,
                            errors=errors or {}), status
 
 
@@ -65,7 +65,7 @@ def user(user_id: int):
 
 def _update(user_id: int, done: str, **changes):
     try:
-        wf().update_user(uid(), user_id, **changes)
+        wf().people.update_user(uid(), user_id, **changes)
     except WorkflowError as e:
         if e.http_status == 404:
             raise
@@ -103,13 +103,13 @@ def units():
     if request.method == "POST":
         values = request.form
         try:
-            u = wf().create_unit(uid(), request.form.get("name", ""), as_int(request.form.get("parent_id")))
+            u = wf().people.create_unit(uid(), request.form.get("name", ""), as_int(request.form.get("parent_id")))
             flash(_("Đã tạo đơn vị “%(name)s”.", name=u["name"]), "success")
             return redirect(url_for("admin.units"))
         except WorkflowError as e:
             flash(error_text(e), "danger")
             errors, status = field_messages(e), e.http_status
-    return render_template("admin/units.html", units=wf().list_units(uid()), values=values, errors=errors), status
+    return render_template("admin/units.html", units=wf().directory.list_units(uid()), values=values, errors=errors), status
 
 
 # ---- definitions -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, Response, g, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from workflow.errors import AuthFailed, Validation, WorkflowError
+from workflow.domain.errors import AuthFailed, Problem, Validation, WorkflowError
 
 from .. import workflow
 from .openapi import spec
@@ -44,10 +44,10 @@ def _authenticate():
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise AuthFailed("use 'Authorization: Bearer <token>'")
-        user = workflow().user_for_token(token.strip())
+            raise AuthFailed("auth.bearer")
+        user = workflow().directory.user_for_token(token.strip())
         if user is None:
-            raise AuthFailed("the token is unknown, revoked, or its user is deactivated")
+            raise AuthFailed("auth.bad_token")
         g.api_user_id = user.id
         return None
     try:
@@ -56,7 +56,7 @@ def _authenticate():
     except Exception:  # noqa: BLE001 - no login manager: only tokens work
         signed_in = False
     if not signed_in:
-        raise AuthFailed("sign in, or send a personal API token as 'Authorization: Bearer <token>'")
+        raise AuthFailed("auth.required")
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         from flask_wtf.csrf import CSRFError, validate_csrf
         try:
@@ -77,7 +77,7 @@ def _body() -> dict:
         return {}
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise Validation("the request body must be a JSON object", fields={"body": "a JSON object"})
+        raise Validation("api.body", fields={"body": Problem("field.json_object")})
     return data
 
 
@@ -89,8 +89,7 @@ def _idem() -> str | None:
 def _expected(body: dict) -> int:
     v = body.get("expected_version")
     if isinstance(v, bool) or not isinstance(v, int):
-        raise Validation("expected_version (the case version you saw) is required and is a whole number",
-                         fields={"expected_version": "required whole number"})
+        raise Validation("api.expected_version", fields={"expected_version": Problem("field.required_whole")})
     return v
 
 
@@ -99,9 +98,9 @@ def _text(body: dict, key: str, *, required: bool = False) -> str:
     if v is None:
         v = ""
     if not isinstance(v, str):
-        raise Validation(f"{key} must be text", fields={key: "must be text"})
+        raise Validation("api.text", name=key, fields={key: Problem("field.text")})
     if required and not v.strip():
-        raise Validation(f"{key} is required", fields={key: "required"})
+        raise Validation("api.required", name=key, fields={key: Problem("field.required")})
     return v
 
 
@@ -120,9 +119,9 @@ def _int_arg(name: str, default: int | None = None, lo: int = 1, hi: int = 10**9
     try:
         v = int(raw)
     except ValueError:
-        raise Validation(f"{name} must be a whole number", fields={name: "whole number"}) from None
+        raise Validation("api.whole", name=name, fields={name: Problem("field.whole")}) from None
     if not lo <= v <= hi:
-        raise Validation(f"{name} must be between {lo} and {hi}", fields={name: f"{lo}..{hi}"})
+        raise Validation("api.between", name=name, lo=lo, hi=hi, fields={name: Problem("field.range", lo=lo, hi=hi)})
     return v
 
 
@@ -133,7 +132,7 @@ def _date_arg(name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise Validation(f"{name} must be a date (YYYY-MM-DD)", fields={name: "YYYY-MM-DD"}) from None
+        raise Validation("api.date", name=name, fields={name: Problem("field.iso_date")}) from None
 
 
 # ---- documents about the API -----------------------------------------------------------------
@@ -145,7 +144,7 @@ def openapi():
 
 @bp.get("/me")
 def me():
-    return jsonify(workflow().get_user(_uid()).to_dict())
+    return jsonify(workflow().directory.get_user(_uid()).to_dict())
 
 
 # ---- procedures ------------------------------------------------------------------------------
@@ -180,11 +179,11 @@ def procedure_version(key: str, version: int):
 def list_cases():
     status = request.args.get("status") or None
     if status and status not in ("open", "completed", "cancelled"):
-        raise Validation("status is open, completed or cancelled", fields={"status": "open|completed|cancelled"})
+        raise Validation("api.status", fields={"status": Problem("field.status")})
     overdue = request.args.get("overdue") or None
     if overdue and overdue not in ("1", "0", "true", "false"):
-        raise Validation("overdue is 1, 0, true or false", fields={"overdue": "1|0|true|false"})
-    page = workflow().list_cases(
+        raise Validation("api.overdue", fields={"overdue": Problem("field.overdue")})
+    page = workflow().queries.list_cases(
         _uid(), page=_int_arg("page", 1, 1, 100000), per_page=_int_arg("per_page", 25, 1, 100),
         procedure=(request.args.get("procedure") or None), state=(request.args.get("state") or None),
         unit_id=_int_arg("unit_id"), status=status, text=(request.args.get("q") or None),
@@ -199,27 +198,27 @@ def open_case():
     unit_id, version = b.get("unit_id"), b.get("version")
     for name, v in (("unit_id", unit_id), ("version", version)):
         if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
-            raise Validation(f"{name} must be a whole number", fields={name: "whole number"})
-    res = workflow().open_case(_uid(), _text(b, "procedure", required=True), _text(b, "title", required=True),
+            raise Validation("api.whole", name=name, fields={name: Problem("field.whole")})
+    res = workflow().cases.open_case(_uid(), _text(b, "procedure", required=True), _text(b, "title", required=True),
                                unit_id=unit_id, version=version, idempotency_key=_idem())
     return _result(res, 200 if res.replayed else 201)
 
 
 @bp.get("/cases/<int:case_id>")
 def get_case(case_id: int):
-    return jsonify(case_detail_json(workflow().get_case(_uid(), case_id, history=False)))
+    return jsonify(case_detail_json(workflow().queries.get_case(_uid(), case_id, history=False)))
 
 
 @bp.get("/cases/<int:case_id>/history")
 def history(case_id: int):
-    return jsonify({"items": [event_json(e) for e in workflow().history(_uid(), case_id)]})
+    return jsonify({"items": [event_json(e) for e in workflow().queries.history(_uid(), case_id)]})
 
 
 def _action(name: str, call):
     """Register POST /cases/<id>/<name>: parse the body, call the service, answer the result."""
     def view(case_id: int):
         b = _body()
-        return _result(call(workflow(), _uid(), case_id, b, _expected(b), _idem()))
+        return _result(call(workflow().cases, _uid(), case_id, b, _expected(b), _idem()))
     view.__name__ = f"action_{name.replace('-', '_')}"
     bp.add_url_rule(f"/cases/<int:case_id>/{name}", view_func=view, methods=["POST"])
 
@@ -227,7 +226,7 @@ def _action(name: str, call):
 def _fields(b: dict, key: str) -> dict:
     v = b.get(key)
     if not isinstance(v, dict):
-        raise Validation(f"{key} must be a JSON object", fields={key: "a JSON object"})
+        raise Validation("api.object", name=key, fields={key: Problem("field.json_object")})
     return v
 
 
@@ -256,7 +255,7 @@ _action("cancel", lambda wf, u, c, b, v, k: wf.cancel(u, c, _text(b, "reason", r
 
 @bp.get("/audit/events")
 def audit_events():
-    page = workflow().search_events(
+    page = workflow().queries.search_events(
         _uid(), case_id=_int_arg("case_id"), username=request.args.get("user") or None,
         procedure=request.args.get("procedure") or None, unit_id=_int_arg("unit_id"),
         kind=request.args.get("kind") or None, date_from=_date_arg("from"), date_to=_date_arg("to"),
@@ -267,7 +266,7 @@ def audit_events():
 
 @bp.get("/audit/verify")
 def audit_verify():
-    return jsonify(workflow().verify(_uid()).to_dict())
+    return jsonify(workflow().queries.verify(_uid()).to_dict())
 
 
 # ---- wiring ----------------------------------------------------------------------------------

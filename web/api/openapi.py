@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from workflow.errors import ALL_CODES
+from workflow.domain.errors import ALL_CODES
 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 NSTR, NINT = {"type": ["string", "null"]}, {"type": ["integer", "null"]}
@@ -67,7 +67,7 @@ SCHEMAS = {
         "unit_id": INT, "unit_name": STR, "active": BOOL}),
 }
 
-# What the server enforces (workflow.service and workflow.records): ids are INTEGER columns (path and body
+# What the server enforces (workflow.domain.parse and workflow.domain.tally): ids are INTEGER columns (path and body
 # ids past 2**31 - 1 are no such row), query ids and counts stop at 10**9 and 10**6, texts at their limits.
 MAX_ID, MAX_QUERY_ID, MAX_COUNT = 2**31 - 1, 10**9, 1_000_000
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}

@@ -1,9 +1,11 @@
 """JSON shapes of the engine's objects (no Flask request handling here)."""
 from __future__ import annotations
 
-from workflow.audit import iso
-from workflow.definition import Definition, Step, VoteRule
-from workflow.service import CaseDetail, StepRecords, _result_payload
+from workflow.domain.chain import iso
+from workflow.domain.definition import Definition, Step, VoteRule
+from workflow.domain.case import StepRecords
+from workflow.domain.tally import result_payload
+from workflow.usecases.common import CaseDetail
 
 
 def _text(t) -> dict | None:
@@ -48,7 +50,7 @@ def definition_json(d: Definition, *, full: bool = True) -> dict:
 
 def _records_json(r: StepRecords) -> dict:
     return {"form": r.form, "tally": r.tally.to_payload() if r.tally else None,
-            "result": _result_payload(r.tally_result) if r.tally_result else None, "head_decisions": r.head,
+            "result": result_payload(r.tally_result) if r.tally_result else None, "head_decisions": r.head,
             "announcement": r.announcement, "documents": r.documents, "approval": r.approval}
 
 

@@ -11,7 +11,7 @@ import re
 from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 
-from workflow.audit import iso
+from workflow.domain.chain import iso
 
 from ..cases.words import KIND_NAMES, describe
 from ..site import as_int, N_, ROLE_NAMES, fmt_datetime, require_login, step_name, uid, wf, word
@@ -54,20 +54,20 @@ def search():
     q = {"case_id": as_int(a.get("case")), "username": (a.get("user") or "").strip() or None,
          "procedure": a.get("procedure") or None, "unit_id": as_int(a.get("unit")), "kind": a.get("kind") or None,
          "date_from": _date(a.get("from")), "date_to": _date(a.get("to"))}
-    page = wf().search_events(uid(), page=as_int(a.get("page")) or 1, per_page=50, **q)
-    return render_template("audit/search.html", page=page, q=q, args=a, units=wf().list_units(uid()),
+    page = wf().queries.search_events(uid(), page=as_int(a.get("page")) or 1, per_page=50, **q)
+    return render_template("audit/search.html", page=page, q=q, args=a, units=wf().directory.list_units(uid()),
                            procedures=wf().registry.latest(), kinds=KIND_NAMES, kind_name=lambda k: word(KIND_NAMES, k),
                            searched=any(v for v in q.values()))
 
 
 @bp.get("/verify")
 def verify():
-    v = wf().verify(uid())
+    v = wf().queries.verify(uid())
     return render_template("audit/verify.html", v=v, problem=problem_words(v.problem), checked_at=dt.datetime.now(dt.timezone.utc))
 
 
 def _history(case_id: int):
-    events = wf().history(uid(), case_id)
+    events = wf().queries.history(uid(), case_id)
     d = None
     opened = next((e for e in events if e["kind"] == "case_opened"), None)
     if opened:

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from workflow.errors import WorkflowError
+from workflow.domain.errors import WorkflowError
 
 from ..site import LOCALES, SignedIn, error_text, safe_next, wf
 
@@ -20,7 +20,7 @@ def login():
         return render_template("auth/login.html", username="")
     username = request.form.get("username", "").strip()
     try:
-        user = wf().authenticate(username, request.form.get("password", ""), source=request.remote_addr or "")
+        user = wf().people.authenticate(username, request.form.get("password", ""), source=request.remote_addr or "")
     except WorkflowError as e:
         flash(error_text(e), "danger")
         return render_template("auth/login.html", username=username), 401
@@ -37,7 +37,7 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        wf().record_sign_out(current_user.user.id)
+        wf().people.record_sign_out(current_user.user.id)
     lang = session.get("lang")
     logout_user()
     session.clear()

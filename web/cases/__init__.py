@@ -9,8 +9,8 @@ import io
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from workflow.errors import InvalidTally, VersionConflict, WorkflowError
-from workflow.records import COUNTS
+from workflow.domain.errors import InvalidTally, Problem, VersionConflict, WorkflowError
+from workflow.domain.tally import COUNTS
 
 from ..site import (BASE_NAMES, MEASURE_NAMES, as_int, error_text, field_messages, locale, require_login, text, uid, wf,
                     word)
@@ -64,15 +64,15 @@ def home():
     filters = {"procedure": a.get("procedure") or None, "state": a.get("step") or None,
                "unit_id": as_int(a.get("unit")), "status": a.get("status") or None,
                "text": (a.get("q") or "").strip() or None, "overdue": a.get("overdue") == "1"}
-    page = wf().list_cases(uid(), page=as_int(a.get("page")) or 1, per_page=PER_PAGE, **filters)
-    return render_template("cases/home.html", queue=wf().work_queue(uid()), page=page, filters=filters,
-                           units=wf().list_units(uid()), procedures=wf().registry.latest(),
+    page = wf().queries.list_cases(uid(), page=as_int(a.get("page")) or 1, per_page=PER_PAGE, **filters)
+    return render_template("cases/home.html", queue=wf().queries.work_queue(uid()), page=page, filters=filters,
+                           units=wf().directory.list_units(uid()), procedures=wf().registry.latest(),
                            filtered=any(v for v in filters.values()))
 
 
 @bp.get("/announcements")
 def announcements():
-    return render_template("cases/announcements.html", items=wf().announcements(uid(), limit=100),
+    return render_template("cases/announcements.html", items=wf().queries.announcements(uid(), limit=100),
                            procedures={d.key: d for d in wf().registry.latest()})
 
 
@@ -83,7 +83,7 @@ def new_case():
     values, errors, status = request.form, {}, 200
     if request.method == "POST":
         try:
-            r = wf().open_case(uid(), request.form.get("procedure", ""), request.form.get("title", ""),
+            r = wf().cases.open_case(uid(), request.form.get("procedure", ""), request.form.get("title", ""),
                                unit_id=as_int(request.form.get("unit_id")),
                                idempotency_key=request.form.get("idempotency_key") or None)
             flash(_("Đã mở hồ sơ mới."), "success")
@@ -91,7 +91,7 @@ def new_case():
         except WorkflowError as e:
             flash(error_text(e), "danger")
             errors, status = field_messages(e), e.http_status
-    return render_template("cases/new.html", procedures=wf().registry.latest(), units=wf().list_units(uid()),
+    return render_template("cases/new.html", procedures=wf().registry.latest(), units=wf().directory.list_units(uid()),
                            values=values, errors=errors), status
 
 
@@ -117,7 +117,7 @@ def _page_context(detail) -> dict:
 
 
 def case_page(case_id: int, status: int = 200, **extra):
-    detail = wf().get_case(uid(), case_id)
+    detail = wf().queries.get_case(uid(), case_id)
     return render_template("cases/case.html", **_page_context(detail), **extra), status
 
 
@@ -136,7 +136,7 @@ def _act(case_id: int, call, done: str):
             raise
         step = None
         try:
-            detail = wf().get_case(uid(), case_id, history=False)
+            detail = wf().queries.get_case(uid(), case_id, history=False)
             step = detail.step
         except WorkflowError:
             raise e from None
@@ -154,39 +154,39 @@ def _act(case_id: int, call, done: str):
 
 @bp.post("/cases/<int:case_id>/advance")
 def advance(case_id: int):
-    return _act(case_id, lambda: wf().advance(uid(), case_id, **_guard()),
+    return _act(case_id, lambda: wf().cases.advance(uid(), case_id, **_guard()),
                 lambda r: _("Hồ sơ đã hoàn thành.") if r.case.get("status") == "completed" else _("Đã chuyển bước."))
 
 
 @bp.post("/cases/<int:case_id>/request-approval")
 def request_approval(case_id: int):
-    return _act(case_id, lambda: wf().request_approval(uid(), case_id, comment=request.form.get("comment", ""),
+    return _act(case_id, lambda: wf().cases.request_approval(uid(), case_id, comment=request.form.get("comment", ""),
                                                        **_guard()), _("Đã trình lãnh đạo phê duyệt."))
 
 
 @bp.post("/cases/<int:case_id>/approve")
 def approve(case_id: int):
-    return _act(case_id, lambda: wf().approve(uid(), case_id, comment=request.form.get("comment", ""),
+    return _act(case_id, lambda: wf().cases.approve(uid(), case_id, comment=request.form.get("comment", ""),
                                               **_guard()), _("Đã phê duyệt."))
 
 
 @bp.post("/cases/<int:case_id>/return")
 def return_case(case_id: int):
-    return _act(case_id, lambda: wf().return_case(uid(), case_id, request.form.get("reason", ""),
+    return _act(case_id, lambda: wf().cases.return_case(uid(), case_id, request.form.get("reason", ""),
                                                   to=request.form.get("to") or None, **_guard()),
                 _("Đã trả lại hồ sơ."))
 
 
 @bp.post("/cases/<int:case_id>/cancel")
 def cancel(case_id: int):
-    return _act(case_id, lambda: wf().cancel(uid(), case_id, request.form.get("reason", ""), **_guard()),
+    return _act(case_id, lambda: wf().cases.cancel(uid(), case_id, request.form.get("reason", ""), **_guard()),
                 _("Đã hủy hồ sơ."))
 
 
 @bp.post("/cases/<int:case_id>/head-decision")
 def head_decision(case_id: int):
     accept = {"1": True, "0": False}.get(request.form.get("accept", ""))
-    return _act(case_id, lambda: wf().head_decision(uid(), case_id, request.form.get("candidate", ""), accept,
+    return _act(case_id, lambda: wf().cases.head_decision(uid(), case_id, request.form.get("candidate", ""), accept,
                                                     comment=request.form.get("comment", ""), **_guard()),
                 _("Đã ghi quyết định của người đứng đầu."))
 
@@ -195,14 +195,14 @@ def head_decision(case_id: int):
 def attach(case_id: int):
     f = request.files.get("file")
     content = f.read() if f else b""
-    return _act(case_id, lambda: wf().attach(uid(), case_id, f.filename if f else "", content,
+    return _act(case_id, lambda: wf().cases.attach(uid(), case_id, f.filename if f else "", content,
                                              doc_type=request.form.get("doc_type") or "other", **_guard()),
                 _("Đã đính kèm tài liệu."))
 
 
 @bp.get("/cases/<int:case_id>/documents/<sha256>")
 def download(case_id: int, sha256: str):
-    meta, content = wf().document(uid(), case_id, sha256)
+    meta, content = wf().queries.document(uid(), case_id, sha256)
     resp = send_file(io.BytesIO(content), mimetype=meta.get("content_type") or "application/octet-stream",
                      as_attachment=True, download_name=meta.get("name") or "tai-lieu")
     resp.headers["X-Content-Type-Options"] = "nosniff"
@@ -215,7 +215,7 @@ def download(case_id: int, sha256: str):
 
 def _form_detail(case_id: int, action: str):
     """The case, for a form page; the form is offered only when the service lists the action."""
-    detail = wf().get_case(uid(), case_id, history=False)
+    detail = wf().queries.get_case(uid(), case_id, history=False)
     if action not in detail.actions:
         abort(403)
     return detail
@@ -249,7 +249,7 @@ def record(case_id: int):
             else:
                 fields[f.key] = request.form.get(f.key, "")
         try:
-            wf().record(uid(), case_id, fields, **_guard())
+            wf().cases.record(uid(), case_id, fields, **_guard())
             flash(_("Đã lưu nội dung bước."), "success")
             return redirect(url_for("cases.case", case_id=case_id))
         except WorkflowError as e:
@@ -307,9 +307,9 @@ def tally(case_id: int):
         try:
             twice = [n for n, v in names.items() if len(v) > 1]
             if twice:   # a mapping cannot hold one name twice: say so instead of keeping one row
-                raise InvalidTally("the tally is inconsistent: a name is listed twice",
-                                   fields={f"candidates.{n}": "this candidate is listed twice" for n in twice})
-            r = wf().tally(uid(), case_id, submitted, **_guard())
+                raise InvalidTally("tally.name_listed_twice",
+                                   fields={f"candidates.{n}": Problem("tally.name_twice") for n in twice})
+            r = wf().cases.tally(uid(), case_id, submitted, **_guard())
             if r.case.get("awaiting") == "head_decision":
                 flash(_("Đã ghi kết quả kiểm phiếu. Có người đúng bằng ngưỡng: chờ người đứng đầu quyết định."),
                       "warning")
@@ -367,7 +367,7 @@ def announce(case_id: int):
     if request.method == "POST":
         values = {k: request.form.get(k, "").strip() for k in ("decision_no", "date", "signer", "place", "text")}
         try:
-            wf().announce(uid(), case_id, {k: v for k, v in values.items() if v}, **_guard())
+            wf().cases.announce(uid(), case_id, {k: v for k, v in values.items() if v}, **_guard())
             flash(_("Đã đăng thông báo."), "success")
             return redirect(url_for("cases.case", case_id=case_id))
         except WorkflowError as e:
@@ -380,7 +380,7 @@ def announce(case_id: int):
 
 def _printable(case_id: int, step_key: str, kind: str, template: str, **extra):
     """A printable record of one step; 404 where the step holds no such record."""
-    detail = wf().get_case(uid(), case_id, history=False)
+    detail = wf().queries.get_case(uid(), case_id, history=False)
     d = detail.definition
     rec = detail.steps.get(step_key) if d.has_step(step_key) else None
     if rec is None or getattr(rec, kind) is None:

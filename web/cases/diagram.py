@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from workflow.definition import Definition
+from workflow.domain.definition import Definition
 
 from ..site import short_title, text
 

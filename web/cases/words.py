@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import pgettext
 
-from workflow.definition import Definition, Field
+from workflow.domain.definition import Definition, Field
 
 from ..site import (JUDGEMENT_NAMES, ROLE_NAMES, N_, NP_, fmt_date, fmt_percent, fmt_size, step_name, text, word)
 
