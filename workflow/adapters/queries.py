@@ -13,11 +13,11 @@ import json
 import re
 from typing import Any
 
-from sqlalchemy import Integer, String, column, func, literal, select, text, tuple_, union_all, values
+from sqlalchemy import Integer, String, column, func, literal, or_, select, text, tuple_, union_all, values
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from ..domain.case import AWAIT_APPROVAL, AWAIT_HEAD, OPEN, CaseRow
+from ..domain.case import AWAIT_APPROVAL, AWAIT_CORRECTION, AWAIT_DECISION, AWAIT_HEAD, OPEN, CaseRow
 from ..domain.people import User
 from ..domain.permissions import SEES_SYSTEM_EVENTS
 from ..domain.search import Needle
@@ -27,11 +27,12 @@ from .tables import api_tokens, cases, events, records, units, users
 from .times import as_utc
 
 COUNT_WINDOW = 1000
+SUPERVISOR_WAITS = (AWAIT_APPROVAL, AWAIT_HEAD, AWAIT_DECISION, AWAIT_CORRECTION)
 _NEWEST = (cases.c.updated_at.desc(), cases.c.id.desc())      # the case list's order
 _SUMMARY = (cases.c.id, cases.c.definition_key, cases.c.definition_version, cases.c.title, cases.c.unit_id,
             cases.c.state, cases.c.status, cases.c.version, cases.c.step_started_at, cases.c.step_due,
             cases.c.awaiting, cases.c.approval_requested_by, cases.c.opened_by, cases.c.opened_at,
-            cases.c.updated_at, units.c.name.label("unit_name"))
+            cases.c.updated_at, units.c.name.label("unit_name"), cases.c.outcome, cases.c.case_due, cases.c.returned)
 _SLUG = re.compile(r"[a-z][a-z0-9_-]*\Z")
 
 
@@ -46,7 +47,8 @@ def case_row(m) -> CaseRow:
     return CaseRow(m["id"], m["definition_key"], m["definition_version"], m["title"], m["unit_id"], m["state"],
                    m["status"], m["version"], as_utc(m["step_started_at"]), m["step_due"], m["awaiting"],
                    m["approval_requested_by"], m["opened_by"], as_utc(m["opened_at"]), as_utc(m["updated_at"]),
-                   unit_name=m["unit_name"] or "")
+                   unit_name=m["unit_name"] or "", outcome=m["outcome"], case_due=m["case_due"],
+                   returned=bool(m["returned"]))
 
 
 @functools.lru_cache(maxsize=32)
@@ -108,7 +110,7 @@ class Queries:
             if v:
                 cond.append(col == v)
         if overdue_before:
-            cond += [cases.c.status == OPEN, cases.c.step_due < overdue_before]
+            cond += [cases.c.status == OPEN, or_(cases.c.step_due < overdue_before, cases.c.case_due < overdue_before)]
         index: list = []
         if needle is not None:
             index, exact = matches(self.dialect, needle)
@@ -171,7 +173,8 @@ class Queries:
             parts.append((base + [cases.c.awaiting.is_(None), at_steps(self.dialect, my_steps)],
                           (cases.c.awaiting, *order)))
         if user.role == "supervisor":
-            parts.append((base + [cases.c.awaiting.in_([AWAIT_APPROVAL, AWAIT_HEAD])], order))
+            # an approval, the head's decision, a decision after a failed gate, a corrected tally to approve
+            parts.append((base + [cases.c.awaiting.in_(SUPERVISOR_WAITS)], order))
         if not parts:
             return [], 0, True
         firsts = [select(cases.c.id, cases.c.step_started_at).where(*cond).order_by(*by).limit(limit).subquery()

@@ -12,7 +12,7 @@ from ..adapters.times import as_utc, utcnow
 from ..adapters.uow import UnitOfWork
 from ..domain.actions import Limits
 from ..domain.calendar import local_date
-from ..domain.case import Case, CaseRow, CaseSummary, StepRecords
+from ..domain.case import Case, CaseRow, CaseSummary, StepRecords, UnitHeads
 from ..domain.definition import Definition, Registry, Step
 from ..domain.errors import DefinitionError, Forbidden, NotFound, Problem, Validation
 from ..domain.parse import MAX_ID, is_id
@@ -140,9 +140,16 @@ def user_and_case(uow: UnitOfWork, user_id: Any, case_id: Any) -> tuple[User, Ca
     return _checked(user), in_scope(user, row, case_id)
 
 
+def unit_heads(uow: UnitOfWork, unit_id: int, head_id: int | None) -> UnitHeads:
+    """The head of a unit and the delegations to deputies that are not revoked."""
+    return UnitHeads(head_id, tuple((r.user_id, r.valid_from, r.valid_until) for r in uow.people.delegations(unit_id)
+                                    if r.revoked_at is None))
+
+
 def load_case(ctx: Context, uow: UnitOfWork, row: CaseRow) -> Case:
-    """A case with its definition; its records are read when first needed."""
-    return Case(row, ctx.definition(row.definition_key, row.definition_version), lambda: uow.cases.records(row.id))
+    """A case with its definition; its records (and its unit's head) are read when first needed."""
+    return Case(row, ctx.definition(row.definition_key, row.definition_version), lambda: uow.cases.records(row.id),
+                today=ctx.today(), load_heads=lambda: unit_heads(uow, row.unit_id, row.unit_head_id))
 
 
 def filter_id(v: Any, name: str) -> int | None:

@@ -75,12 +75,14 @@ def action_input(name: str, a: Mapping[str, Any]) -> dict:
     input not named is made of the action's other keys (a tally's counts beside `do`)."""
     given = {ALIASES.get(k, k): v for k, v in a.items() if k not in META}
     inputs = ACTIONS[name].inputs
+    named = {i.name for i in inputs}
     out: dict[str, Any] = {}
     for i in inputs:
         if i.name in given:
             out[i.name] = given[i.name]
-        elif i.kind in ("object", "tally") and len(inputs) == 1:
-            out[i.name] = given
+        elif i.kind in ("object", "tally") and sum(1 for x in inputs if x.kind in ("object", "tally")) == 1:
+            # the one object input not named: the action's other keys (a tally's counts beside `do`)
+            out[i.name] = {k: v for k, v in given.items() if k not in named}
         elif i.kind == "object":
             out[i.name] = {}
         elif i.kind == "bytes":
