@@ -126,7 +126,7 @@ def test_a_candidates_name_finds_the_case_while_it_is_on_the_list(wf, people):
     assert _found(wf, aud, "pham thi d") == set()
     wf.cases.record(s, cid, APPT_C1)                       # candidates: Lê Văn C, Phạm Thị D
     assert _found(wf, aud, "pham thi d") == {cid} and _found(wf, aud, "Phạm Thị D") == {cid}
-    wf.cases.record(s, cid, {"candidates": ["Lê Văn C", "Lưu Đức Thịnh"]})
+    wf.cases.record(s, cid, {"candidates": ["Lê Văn C", "Lưu Đức Thịnh"]}, reason="đổi danh sách")
     assert _found(wf, aud, "pham thi d") == set() and _found(wf, aud, "luu duc thinh") == {cid}
     assert _found(wf, aud, "pho giam doc") == {cid} and _found(wf, aud, "trưởng phòng") == {other}
     wf.cases.advance(s, cid)

@@ -30,19 +30,20 @@ SCHEMAS = {
     "Case": obj(["id", "procedure", "procedure_version", "title", "unit_id", "state", "step_no", "status", "version"], {
         "id": INT, "procedure": STR, "procedure_version": INT, "title": STR, "unit_id": INT, "unit_name": STR,
         "state": STR, "step_no": INT, "status": {"enum": ["open", "completed", "cancelled"]}, "version": INT,
-        "awaiting": {"enum": ["approval", "head_decision", None]}, "step_due": NSTR, "overdue": BOOL,
-        "opened_at": STR, "updated_at": STR}),
+        "awaiting": {"enum": ["approval", "head_decision", "decision", "correction", None]}, "step_due": NSTR,
+        "overdue": BOOL, "opened_at": STR, "updated_at": STR, "outcome": NSTR, "case_due": NSTR, "returned": BOOL}),
     "CaseList": obj(["items", "total", "page", "per_page", "pages", "total_exact"], {
         "items": {"type": "array", "items": ref("Case")}, "total": INT, "page": INT, "per_page": INT, "pages": INT,
         "total_exact": TOTAL_EXACT}),
     "ActionResult": obj(["case", "event_seq", "replayed"], {
-        "case": ref("Case"), "event_seq": NINT, "replayed": BOOL, "result": {"type": "object"},
-        "awaiting": NSTR}),
+        "case": ref("Case"), "event_seq": NINT, "replayed": BOOL, "result": {"type": ["object", "null"]},
+        "awaiting": NSTR, "unchanged": BOOL}),
     "CaseDetail": obj(["case", "current_step", "actions", "steps", "candidates"], {
         "case": ref("Case"), "current_step": NSTR,
         "actions": {"type": "array", "items": {"enum": ["record", "tally", "attach", "announce", "advance",
-                                                        "request_approval", "approve", "return",
-                                                        "head_decision", "cancel"]}},
+                                                        "request_approval", "approve", "return", "decide",
+                                                        "head_decision", "approve_correction", "reject_correction",
+                                                        "opinion", "cancel"]}},
         "return_targets": {"type": "array", "items": STR}, "candidates": {"type": "array", "items": STR},
         "nominees": {"type": "array", "items": STR}, "approval_requested_by": NSTR,
         "steps": {"type": "object", "additionalProperties": {"type": "object"}},
