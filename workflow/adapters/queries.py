@@ -202,11 +202,20 @@ class Queries:
         return out
 
     def case_events(self, case_id: int, *, moves_only: bool = False) -> list[dict]:
-        """A case's events in order (`moves_only`: those that name a state)."""
-        q = select(events).where(events.c.case_id == case_id)
+        """A case's events in order (`moves_only`: those that name a state), each with the actor's full
+        name as it is now (`actor_name`; the record keeps the user name)."""
+        q = select(events, users.c.display_name.label("actor_name")).outerjoin(
+            users, users.c.id == events.c.actor_id).where(events.c.case_id == case_id)
         if moves_only:
             q = q.where(events.c.to_state.is_not(None))
         return self._events(q.order_by(events.c.seq))
+
+    def earlier_forms(self, case_id: int) -> dict[str, dict]:
+        """Each step's latest form set aside (by a return): what its page opens filled in with."""
+        rows = self.c.execute(select(records.c.step_key, records.c.payload).where(
+            records.c.case_id == case_id, records.c.kind == "form", records.c.superseded.is_(True))
+            .order_by(records.c.id)).all()
+        return {r.step_key: r.payload for r in rows}
 
     def event_page(self, user: User, filters: dict, page: int, per_page: int) -> tuple[list[dict], int, bool]:
         """The auditor's search. Each event's case (and its unit) joined by primary key, not a

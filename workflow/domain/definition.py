@@ -362,8 +362,12 @@ class Registry:
         return sorted(self._by.values(), key=lambda d: (d.key, d.version))
 
     def steps_of_role(self, role: str) -> list[tuple[str, int, str]]:
-        """(procedure, version, step) of every step `role` records, in every installed version."""
-        return [(d.key, d.version, s.key) for d in self.all() for s in d.steps if s.role == role]
+        """(procedure, version, step) of every step `role` records (a supervisor: the head's steps too;
+        an opinion-only body: the steps that ask its opinion), in every installed version."""
+        def mine(s: Step) -> bool:
+            return (s.role == role or (role == "supervisor" and s.role == "head")
+                    or any(o.role == role for o in s.opinions))
+        return [(d.key, d.version, s.key) for d in self.all() for s in d.steps if mine(s)]
 
     def latest(self) -> list[Definition]:
         out: dict[str, Definition] = {}

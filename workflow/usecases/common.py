@@ -103,6 +103,13 @@ class CaseDetail:
     history: list[dict]
     approval_requested_by: str | None
     opened_by: str
+    conditions: list = field(default_factory=list)      # the current step's conditions, judged (conditions.Judged)
+    deadlines: list = field(default_factory=list)       # deadlines anchored on recorded dates (conditions.Due)
+    lawful_next: list = field(default_factory=list)     # after a failed gate: return / go / end (leaving.Next)
+    blocked: Any = None                                 # why the step's result blocks it (a GuardFailed), if it does
+    last_return: dict | None = None                     # the return that sent the case to this step: reason, who, when
+    prefill: dict = field(default_factory=dict)         # step -> the form a return set aside (the page opens with it)
+    acts_as_head: bool = False                          # the reader is the unit's head or a deputy in force
 
 
 def acting_user(uow: UnitOfWork, user_id: Any, *, must_be_active: bool = True) -> User:
