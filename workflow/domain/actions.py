@@ -414,7 +414,7 @@ def decide_decide(case: Case, user: User, input: Mapping, now: dt.datetime, limi
         raise NotAllowed("not_allowed.decide", choices=[f"{n.kind} {n.target}" for n in options],
                          fields={"outcome" if outcome else "to": Problem("field.one_of",
                                                                           choices=[n.target for n in options])})
-    payload = {"step": step.key, "reason": why, "decision": chosen.kind, "target": chosen.target}
+    payload = {"step": step.key, "reason": why, "choice": chosen.kind, "target": chosen.target}
     values = {"awaiting": None, "approval_requested_by": None}
     if chosen.kind == "end":
         new = fire(case, end_trigger(chosen.target))

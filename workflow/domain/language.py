@@ -195,7 +195,7 @@ def _check_vote_mode(chk: Checker, p: str, r: dict) -> None:
             chk.fail(p, "definition.levels_outcomes")
         for k in ("seats", "tie_at_cut"):
             if k in r:
-                chk.fail(f"{p}.{k}", "definition.levels_seats", key=k)
+                chk.fail(f"{p}.{k}", "definition.levels_seats", name=k)
     else:
         if "pass" not in r:
             chk.fail(p, "definition.needs_pass", mode=mode)
@@ -207,7 +207,7 @@ def _check_vote_mode(chk: Checker, p: str, r: dict) -> None:
         chk.fail(f"{p}.at_threshold", "definition.head_decides")
     for k in ("decided_by", "differing_opinions"):
         if k in r and r.get("at_threshold") != "head_decides" and r.get("tie_at_cut") != "head_decides":
-            chk.fail(f"{p}.{k}", "definition.head_only", key=k)
+            chk.fail(f"{p}.{k}", "definition.head_only", name=k)
     if mode == "each" and "tie_at_cut" in r and "seats" not in r:
         chk.fail(f"{p}.tie_at_cut", "definition.tie_needs_seats")
     _one_source(chk, p, r)
@@ -266,7 +266,7 @@ def _field(chk: Checker, p: str, f: dict) -> Field:
         chk.fail(p, "definition.choices")
     for k, types in (("min", ("integer",)), ("max", ("integer",)), ("not_before", ("date",)), ("not_after", ("date",))):
         if k in f and f["type"] not in types:
-            chk.fail(f"{p}.{k}", "definition.range_type", key=k, type=f["type"])
+            chk.fail(f"{p}.{k}", "definition.range_type", name=k, type=f["type"])
     if "min" in f and "max" in f and f["min"] > f["max"]:
         chk.fail(f"{p}.max", "definition.range_order", lo=f["min"], hi=f["max"])
     return Field(f["key"], f["type"], _text(f["label"]), bool(f.get("required")), _text(f.get("help")),
