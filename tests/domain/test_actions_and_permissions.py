@@ -86,9 +86,7 @@ def test_a_record_merges_into_the_steps_form_and_a_field_sent_empty_is_cleared_a
     before = Record("criteria", "form", {"criteria": "HD 38", "seats": 9}, NOW)
     c = case(registry, records=[before])
     ch = decide(c, STAFF, "record", {"fields": {"structure": "9 đồng chí", "seats": ""}, "reason": "chưa chốt"})
-    assert ch.add == [("criteria", "form", {"criteria": "HD 38", "structure": "9 đồng chí"}),
-                      ("criteria", "form_correction", {"changes": {"seats": {"from": 9, "to": None}},
-                                                       "reason": "chưa chốt"})]
+    assert ch.add == [("criteria", "form", {"criteria": "HD 38", "structure": "9 đồng chí"})]
     assert ch.supersede == [(["criteria"], ["form"])]
     assert ch.payload == {"step": "criteria", "fields": {"structure": "9 đồng chí"}, "cleared": ["seats"],
                           "corrected": {"seats": {"from": 9, "to": None}}, "reason": "chưa chốt"}

@@ -60,7 +60,7 @@ def test_the_v2_constructs_parse_into_the_objects_the_engine_reads():
     assert b.role == "head" and b.opinion("inspection").required and b.deadline.working_days == 30
     assert b.vote.decided_by == "head" and b.vote.differing_opinions and b.vote.base == "members_less_excused"
     assert [t.end for t in d.failed_branches("a")] == ["no"] and d.advance_of("b").end == "yes"
-    assert d.all_deadlines()[0].until == "b"
+    assert d.all_deadlines[0].until == "b"
 
 
 @pytest.mark.parametrize("mutate, message", [

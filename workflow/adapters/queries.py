@@ -210,6 +210,21 @@ class Queries:
             q = q.where(events.c.to_state.is_not(None))
         return self._events(q.order_by(events.c.seq))
 
+    def corrections(self, case_id: int) -> dict[str, list[dict]]:
+        """Each step's form corrections, oldest first, from the record (the events that changed a saved
+        value): each field's earlier value, why, who, when."""
+        out: dict[str, list[dict]] = {}
+        q = (select(events.c.payload, events.c.at, events.c.actor, users.c.display_name)
+             .outerjoin(users, users.c.id == events.c.actor_id)
+             .where(events.c.case_id == case_id, events.c.kind == "form_recorded").order_by(events.c.seq))
+        for r in self.c.execute(q):
+            p = json.loads(r.payload)
+            if p.get("corrected"):
+                out.setdefault(p["step"], []).append({"changes": p["corrected"], "reason": p.get("reason"),
+                                                      "at": as_utc(r.at), "by": r.display_name or r.actor,
+                                                      "login": r.actor})
+        return out
+
     def earlier_forms(self, case_id: int) -> dict[str, dict]:
         """Each step's latest form set aside (by a return): what its page opens filled in with."""
         rows = self.c.execute(select(records.c.step_key, records.c.payload).where(

@@ -175,12 +175,10 @@ def decide_record(case: Case, user: User, input: Mapping, now: dt.datetime, limi
         return Change("form_unchanged", noop=True)
     changed = {k: {"from": before[k], "to": merged.get(k)} for k in before if merged.get(k) != before[k]}
     payload = {"step": step.key, "fields": clean, "cleared": sorted(k for k in submitted if k not in clean and k in before)}
-    add = [(step.key, "form", merged)]
     if changed:
-        why = reason(input.get("reason"), "reason.correction")
-        payload.update(corrected=changed, reason=why)
-        add.append((step.key, "form_correction", {"changes": changed, "reason": why}))
-    return Change("form_recorded", payload, add=add, supersede=[([step.key], ["form"])])
+        # the earlier values and the reason are on the record, in the event (the page marks them corrected)
+        payload.update(corrected=changed, reason=reason(input.get("reason"), "reason.correction"))
+    return Change("form_recorded", payload, add=[(step.key, "form", merged)], supersede=[([step.key], ["form"])])
 
 
 def _tally_slot(case: Case, step: Step, raw: Any) -> tuple[Tally | None, int, list[str]]:
@@ -508,7 +506,7 @@ def _records_after(case: Case, change: Change, now: dt.datetime | None) -> list[
 
 def _after_case(case: Case, change: Change, now: dt.datetime | None, row=None) -> Case:
     records = _records_after(case, change, now)
-    return Case(row or case.row, case.definition, lambda: records, today=case.today, load_heads=lambda: case.heads)
+    return Case(row or case.row, case.definition, lambda: records, today_of=case.today_of, load_heads=lambda: case.heads)
 
 
 def _awaiting(case: Case, change: Change, after_case: Case) -> str | None:
@@ -516,12 +514,14 @@ def _awaiting(case: Case, change: Change, after_case: Case) -> str | None:
     decision, or a supervisor's decision after a failed gate (nothing once it has moved on and
     nothing there has failed)."""
     step = after_case.step
+    asked = change.values.get("awaiting", case.row.awaiting if change.to_state in (None, case.row.state) else None)
     if step is None:
         return None
+    if step.vote is None and not step.conditions:        # nothing there can be judged: no need to look
+        return AWAIT_APPROVAL if asked == AWAIT_APPROVAL else None
     rec = after_case.records(step.key)
     if rec.correction is not None:
         return AWAIT_CORRECTION
-    asked = change.values.get("awaiting", case.row.awaiting if change.to_state in (None, case.row.state) else None)
     if asked == AWAIT_APPROVAL:
         return AWAIT_APPROVAL
     if rec.tally_result is not None and rec.tally_result.outcome.awaiting_head:
@@ -543,21 +543,36 @@ def settle(case: Case, change: Change, now: dt.datetime) -> dict:
                           returned=False)
         else:
             values.update(step_started_at=now, step_due=due(now, d.step(change.to_state).deadline_days))
-    new_row = _moved(row, values)
-    after_case = _after_case(case, change, now, new_row)
-    if new_row.status == "open":
+    state = values.get("state", row.state)
+    if values.get("status", row.status) == "open":
+        step = d.step(state)
+        if step.vote is None and not step.conditions and not d.all_deadlines:
+            # nothing at the step can be judged and no deadline hangs on a date: no need to look
+            asked = change.values.get("awaiting", row.awaiting if state == row.state else None)
+            values["awaiting"] = AWAIT_APPROVAL if asked == AWAIT_APPROVAL else None
+            return _names(case, change, values)
+        after_case = _after_case(case, change, now, _moved(row, values))
         values["awaiting"] = _awaiting(case, change, after_case)
-        values["case_due"] = min((x.due for x in after_case.deadlines() if not x.met and x.due), default=None)
-        if values["case_due"] == row.case_due:
-            del values["case_due"]
+        if d.all_deadlines:
+            case_due = min((x.due for x in after_case.deadlines() if not x.met and x.due), default=None)
+            if case_due != row.case_due:
+                values["case_due"] = case_due
+    return _names(case, change, values)
+
+
+def _names(case: Case, change: Change, values: dict) -> dict:
+    """The columns that follow what is awaited and the candidates' names (the search text)."""
+    row = case.row
+    change.info.setdefault("awaiting", values.get("awaiting", row.awaiting))
+    if values.get("awaiting", row.awaiting) == row.awaiting and "awaiting" not in change.values:
+        values.pop("awaiting", None)            # unchanged: not written
     if "awaiting" in values and values["awaiting"] != AWAIT_APPROVAL and row.approval_requested_by is not None \
             and "approval_requested_by" not in values:
         values["approval_requested_by"] = None
-    if _touches_names(d, change):
+    if _touches_names(case.definition, change):
         text = search_text(row.title, names_in(after(case, change)))
         if text != row.search:
             values["search"] = text
-    change.info.setdefault("awaiting", values.get("awaiting", row.awaiting))
     return values
 
 

@@ -73,7 +73,6 @@ class StepRecords:
     correction: Record | None = None         # a corrected tally waiting for a supervisor's approval
     opinions: dict = field(default_factory=dict)     # role -> the body's opinion
     decision: dict | None = None             # the decision record the case ended with
-    form_history: tuple[dict, ...] = ()      # corrections of the form: each field's earlier value, why, when
 
 
 @dataclass(frozen=True)
@@ -142,9 +141,16 @@ class Case:
     load: Callable[[], Iterable[Record]] = field(default=lambda: (), repr=False)
     _live: dict[str, dict[str, list[Record]]] | None = field(default=None, repr=False)
     _steps: dict[str, StepRecords] = field(default_factory=dict, repr=False)
-    today: dt.date | None = None
+    today_of: Callable[[], dt.date | None] | dt.date | None = field(default=None, repr=False)
     load_heads: Callable[[], UnitHeads] = field(default=lambda: NO_HEADS, repr=False)
     _heads: UnitHeads | None = field(default=None, repr=False)
+
+    @property
+    def today(self) -> dt.date | None:
+        """The workflow's day (asked of its clock when first needed)."""
+        if callable(self.today_of):
+            self.today_of = self.today_of()
+        return self.today_of
 
     @property
     def step(self) -> Step | None:
@@ -187,8 +193,7 @@ class Case:
             approval=last("approval"), recorded_at={kind: v[-1].created_at for kind, v in k.items()},
             tallies=tallies, head_records=tuple(r.payload for r in k.get("head_decision", [])),
             correction=k["correction"][-1] if k.get("correction") else None,
-            opinions={r.payload["role"]: r.payload for r in k.get("opinion", [])}, decision=last("decision"),
-            form_history=tuple({**r.payload, "at": r.created_at} for r in k.get("form_correction", [])))
+            opinions={r.payload["role"]: r.payload for r in k.get("opinion", [])}, decision=last("decision"))
         return rec
 
     def read(self, ref: Ref, here: str | None = None):
@@ -208,7 +213,7 @@ class Case:
         """The deadlines anchored on recorded dates, each with its date and whether it is met (the
         case has left the step it is for, or ended)."""
         d, out = self.definition, []
-        for dl in d.all_deadlines():
+        for dl in d.all_deadlines:
             if self.row.status != OPEN:
                 met = True
             else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 
 from .errors import DefinitionError
@@ -220,6 +221,11 @@ class Step:
     def field(self, key: str) -> Field | None:
         return next((f for f in self.form if f.key == key), None)
 
+    @cached_property
+    def ranged(self) -> bool:
+        """Whether any field has a range to check when the form is saved."""
+        return any(f.min is not None or f.max is not None or f.not_before or f.not_after for f in self.form)
+
     @property
     def outside_names(self) -> bool:
         """Whether a tally may name people outside the list (they are added as nominees)."""
@@ -319,6 +325,7 @@ class Definition:
             return 0
         return self.step(state).no
 
+    @cached_property
     def all_deadlines(self) -> tuple[Deadline, ...]:
         """The case-wide anchored deadlines and each step's anchored one."""
         return self.deadlines + tuple(s.deadline for s in self.steps if s.deadline is not None)

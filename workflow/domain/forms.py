@@ -123,6 +123,8 @@ def check_ranges(step: Step, values: Mapping[str, Any], read: Callable[[Any], An
     """The fields' ranges on the form as it would be saved: integers within their minimum and
     maximum, dates not before or after another recorded date (`read(ref)`: its value, this form's
     own fields as submitted). Refused beside the field."""
+    if not step.ranged:
+        return
     errors: dict[str, Problem] = {}
     for f in step.form:
         v = values.get(f.key)

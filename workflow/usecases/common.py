@@ -109,6 +109,7 @@ class CaseDetail:
     blocked: Any = None                                 # why the step's result blocks it (a GuardFailed), if it does
     last_return: dict | None = None                     # the return that sent the case to this step: reason, who, when
     prefill: dict = field(default_factory=dict)         # step -> the form a return set aside (the page opens with it)
+    corrections: dict = field(default_factory=dict)     # step -> its form's corrections (earlier values, why, who, when)
     acts_as_head: bool = False                          # the reader is the unit's head or a deputy in force
 
 
@@ -156,7 +157,7 @@ def unit_heads(uow: UnitOfWork, unit_id: int, head_id: int | None) -> UnitHeads:
 def load_case(ctx: Context, uow: UnitOfWork, row: CaseRow) -> Case:
     """A case with its definition; its records (and its unit's head) are read when first needed."""
     return Case(row, ctx.definition(row.definition_key, row.definition_version), lambda: uow.cases.records(row.id),
-                today=ctx.today(), load_heads=lambda: unit_heads(uow, row.unit_id, row.unit_head_id))
+                today_of=ctx.today, load_heads=lambda: unit_heads(uow, row.unit_id, row.unit_head_id))
 
 
 def filter_id(v: Any, name: str) -> int | None:

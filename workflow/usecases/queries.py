@@ -66,7 +66,8 @@ class CaseQueries:
                 opened_by=names.get(row.opened_by, ""), conditions=case.conditions(step) if step else [],
                 deadlines=case.deadlines(), lawful_next=lawful_next(case) if step else [],
                 blocked=failed_gate(case, step) if step else None, last_return=_last_return(row, moves),
-                prefill=uow.queries.earlier_forms(row.id), acts_as_head=acts_as_head(case, user))
+                prefill=uow.queries.earlier_forms(row.id), corrections=uow.queries.corrections(row.id),
+                acts_as_head=acts_as_head(case, user))
 
     def history(self, actor_id: int, case_id: int) -> list[dict]:
         with self.ctx.store.read() as uow:

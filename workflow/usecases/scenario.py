@@ -356,14 +356,14 @@ def run_file(file, registry, database: str | None = None, definitions=None) -> t
         spec = load(Path(file).read_text(encoding="utf-8"))
         out, ok = run_on(spec, _registry(spec, file, registry, definitions), database)
     except (ScenarioError, UnicodeDecodeError, OSError) as e:
-        return {"error": f"{Path(file).name}: {e}"}, 2
+        return {"error": f"{file}: {e}"}, 2
     return out, 0 if ok else 1
 
 
 def summary_line(name: str, out: dict, code: int) -> str:
     """One line for a file in a folder's run: ok or FAIL, what went wrong first, where the case ended."""
     if code == 2:
-        return f"ERROR {name}: {out['error']}"
+        return f"ERROR {out['error']}"
     case = out.get("case") or {}
     where = f"{case.get('status')} {case.get('state')}" + (f" outcome={out['outcome']}" if out.get("outcome") else "")
     if code == 0:
