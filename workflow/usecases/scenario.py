@@ -77,13 +77,15 @@ def moment(v: Any) -> dt.datetime:
 
 
 class Clock:
-    """The time a scenario runs at: now, or a story's time that moves on as it is told."""
+    """The time a scenario runs at: the engine's clock (now), or a story's time that moves on as it
+    is told."""
 
-    def __init__(self, start: dt.datetime | None):
+    def __init__(self, start: dt.datetime | None, fallback=None):
         self.now = start
+        self.fallback = fallback or (lambda: dt.datetime.now(dt.timezone.utc))
 
     def __call__(self) -> dt.datetime:
-        return self.now if self.now is not None else dt.datetime.now(dt.timezone.utc)
+        return self.now if self.now is not None else self.fallback()
 
     def move(self, by: Any) -> None:
         if by and self.now is not None:
@@ -149,7 +151,7 @@ class _Run:
     """One scenario being played."""
 
     def __init__(self, wf: Workflow, scenario: Mapping):
-        self.clock = Clock(_start(scenario, wf))
+        self.clock = Clock(_start(scenario, wf), wf.clock)
         self.wf = Workflow(wf.store, wf.registry, clock=self.clock, max_upload=wf.max_upload)
         self.scenario, self.case, self.labels, self.opened = scenario, None, {}, []
         self.units = self._units()
