@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .i18n import N_
 
-ENGLISH_ONLY = ("definition.", "backup.", "api.")     # …except the two below, which a page can meet
+ENGLISH_ONLY = ("definition.", "backup.", "api.")     # but definition.changed(_new), which a page meets, is said
 
 GENERIC = {  # by error code, for a key without a sentence of its own
     "forbidden": N_("Bạn không có quyền thực hiện thao tác này."),

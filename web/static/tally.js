@@ -33,6 +33,7 @@
 
   var add = document.getElementById("add-nominee");
   if (add) {
+    add.hidden = false;               /* it needs this script: without it the form has two blank rows */
     add.addEventListener("click", function () {
       var tbody = form.querySelector("#cand-table tbody");
       var last = tbody.querySelector("tr.cf-new:last-of-type") || tbody.querySelector("tr.cf-new");
