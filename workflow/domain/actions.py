@@ -18,7 +18,8 @@ from .calendar import due
 from .case import AWAIT_APPROVAL, AWAIT_HEAD, CANCELLED_STATUS, DONE, Case
 from .definition import CANCELLED, COMPLETED, Step
 from .errors import GuardFailed, NotAllowed, Problem, QuorumNotMet, Validation
-from .forms import clean_announcement, clean_form, false_required_booleans, merge_form, missing_fields
+from .forms import (MAX_STRING, MAX_TEXT, clean_announcement, clean_form, false_required_booleans, merge_form,
+                    missing_fields)
 from .machine import machine_for, return_trigger
 from .people import User
 from .permissions import check_four_eyes, may, permit
@@ -59,6 +60,7 @@ class Input:
     kind: str                  # text | object | tally | boolean | bytes | date
     required: bool = False
     help: str = ""
+    most: int | None = None    # the longest text taken (longer is refused; the API document says so)
 
 
 Decide = Callable[[Case, User, Mapping[str, Any], dt.datetime, Limits], Change]
@@ -289,6 +291,7 @@ def decide_cancel(case: Case, user: User, input: Mapping, now: dt.datetime, limi
 
 
 COMMENT = Input("comment", "text", help="a comment for the record")
+REASON = Input("reason", "text", True, "why", MAX_COMMENT)
 ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("record", "Record the current step's form fields",
            (Input("fields", "object", True, "the step's form fields"),), decide_record,
@@ -300,21 +303,22 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            (Input("name", "text", True, "the file's name"), Input("content", "bytes", True, "the file"),
             Input("doc_type", "text", False, "the document type (default 'other')")), decide_attach),
     Action("announce", "Publish the announcement of the decision",
-           (Input("decision_no", "text", True, "the decision's number"), Input("date", "date", True),
-            Input("signer", "text", True), Input("place", "text"), Input("text", "text", True)), decide_announce,
+           (Input("decision_no", "text", True, "the decision's number", MAX_STRING), Input("date", "date", True),
+            Input("signer", "text", True, most=MAX_STRING), Input("place", "text", most=MAX_STRING),
+            Input("text", "text", True, most=MAX_TEXT)), decide_announce,
            offered=lambda case, step: step.announcement),
     Action("advance", "Leave the step forward (asks for approval where the step needs it)", (), decide_advance),
     Action("request_approval", "Ask a supervisor to approve leaving the step", (COMMENT,),
            decide_request_approval, offered=lambda case, step: step.approval),
     Action("approve", "Approve leaving the step (not by the requester: four eyes)", (COMMENT,), decide_approve),
     Action("return", "Return to an earlier step, or decline a pending approval",
-           (Input("reason", "text", True, "why"), Input("to", "text", False, "the step to return to")),
+           (REASON, Input("to", "text", False, "the step to return to")),
            decide_return, offered=lambda case, step: bool(case.definition.returns_from(step.key))
            or case.row.awaiting == AWAIT_APPROVAL),
     Action("head_decision", "The head's decision on a candidate exactly at the threshold",
            (Input("candidate", "text", True, "the candidate's name"), Input("accept", "boolean", True),
             COMMENT), decide_head),
-    Action("cancel", "Cancel the case, with a reason", (Input("reason", "text", True, "why"),), decide_cancel),
+    Action("cancel", "Cancel the case, with a reason", (REASON,), decide_cancel),
 )}
 
 

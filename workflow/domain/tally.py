@@ -73,15 +73,19 @@ def count(raw: Mapping, key: str, errors: dict, *, required: bool = True) -> int
 
 
 def _consistency(c: dict, errors: dict) -> None:
-    if c["summoned"] < 1:
+    """The counts against each other; a comparison is made once its counts are known (a tally
+    being typed in has some still empty)."""
+    def known(*keys: str) -> bool:
+        return all(c.get(k) is not None for k in keys)
+    if known("summoned") and c["summoned"] < 1:
         errors["summoned"] = Problem("tally.summoned")
-    if c["present"] > c["summoned"]:
+    if known("present", "summoned") and c["present"] > c["summoned"]:
         errors["present"] = Problem("tally.present", present=c["present"], summoned=c["summoned"])
-    if c["issued"] > c["present"]:
+    if known("issued", "present") and c["issued"] > c["present"]:
         errors["issued"] = Problem("tally.issued", issued=c["issued"], present=c["present"])
-    if c["collected"] > c["issued"]:
+    if known("collected", "issued") and c["collected"] > c["issued"]:
         errors["collected"] = Problem("tally.collected", collected=c["collected"], issued=c["issued"])
-    if c["valid"] + c["invalid"] != c["collected"]:
+    if known("valid", "invalid", "collected") and c["valid"] + c["invalid"] != c["collected"]:
         errors["invalid"] = Problem("tally.valid_sum", valid=c["valid"], invalid=c["invalid"],
                                     collected=c["collected"])
 
@@ -190,8 +194,13 @@ def parse_tally(raw: Mapping[str, Any], rule: VoteRule, known: list[str], allows
 
 
 def base_value(t: Tally, rule: VoteRule) -> int:
-    return {"summoned": t.summoned, "members": t.members or t.summoned, "present": t.present,
-            "valid": t.valid}[rule.base]
+    return base_of({"summoned": t.summoned, "members": t.members, "present": t.present, "valid": t.valid},
+                   rule.base)
+
+
+def base_of(c: Mapping[str, int | None], base: str) -> int | None:
+    """The count a base names (a collective's members default to those summoned); None while unknown."""
+    return (c.get("members") or c.get("summoned")) if base == "members" else c.get(base)
 
 
 @dataclass(frozen=True)
@@ -204,8 +213,11 @@ class Quorum:
 
 
 def quorum(t: Tally, rule: VoteRule) -> Quorum:
-    of = t.summoned if rule.quorum_of == "summoned" else (t.members or t.summoned)
-    return Quorum(R.quorum_met(t.present, of, rule.quorum_fraction), t.present, of,
+    return _quorum(t.present, base_of({"summoned": t.summoned, "members": t.members}, rule.quorum_of), rule)
+
+
+def _quorum(present: int, of: int, rule: VoteRule) -> Quorum:
+    return Quorum(R.quorum_met(present, of, rule.quorum_fraction), present, of,
                   R.minimum_votes(of, "ge", rule.quorum_fraction), rule.quorum_fraction)
 
 
@@ -221,20 +233,22 @@ class TallyResult:
 
 def evaluate(t: Tally, rule: VoteRule, head: Mapping[str, bool] | None = None) -> TallyResult:
     base = base_value(t, rule)
-    q = quorum(t, rule)
+    outcome, needed = judge({n: dict(c) for n, c in t.candidates}, base, rule, head)
+    return TallyResult(t, rule, quorum(t, rule), base, outcome, needed)
+
+
+def judge(candidates: Mapping[str, Mapping[str, int]], base: int, rule: VoteRule,
+          head: Mapping[str, bool] | None = None) -> tuple[R.VoteOutcome, int | None]:
+    """Each candidate's counts against the rule on this base, and the votes a candidate needs to
+    pass (None for three-level polls)."""
     if rule.mode == "levels":
-        outcome = R.classify_levels({n: dict(c) for n, c in t.candidates}, base,
-                                    [o.rule for o in rule.outcomes], rule.default_outcome)
-        needed = None
+        return R.classify_levels(candidates, base, [o.rule for o in rule.outcomes], rule.default_outcome), None
+    votes = {n: c[rule.measures[0]] for n, c in candidates.items()}
+    if rule.mode == "nominate":
+        outcome = R.nominate(votes, base, rule.pass_op, rule.pass_fraction, rule.no_pass, rule.at_threshold, head)
     else:
-        votes = {n: dict(c)[rule.measures[0]] for n, c in t.candidates}
-        if rule.mode == "nominate":
-            outcome = R.nominate(votes, base, rule.pass_op, rule.pass_fraction, rule.no_pass,
-                                 rule.at_threshold, head)
-        else:
-            outcome = R.judge_each(votes, base, rule.pass_op, rule.pass_fraction, rule.at_threshold, head)
-        needed = R.minimum_votes(base, rule.pass_op, rule.pass_fraction)
-    return TallyResult(t, rule, q, base, outcome, needed)
+        outcome = R.judge_each(votes, base, rule.pass_op, rule.pass_fraction, rule.at_threshold, head)
+    return outcome, R.minimum_votes(base, rule.pass_op, rule.pass_fraction)
 
 
 def result_payload(res: TallyResult) -> dict:
@@ -252,3 +266,52 @@ def threshold_words(res: TallyResult) -> str:
     f = res.rule.pass_fraction
     word = "more than" if res.rule.pass_op == "gt" else "at least"
     return f"{word} {f.numerator}/{f.denominator}"
+
+
+# ---- a tally being typed in: the rule's figures so far, nothing saved ------------------------------
+
+@dataclass(frozen=True)
+class RowPreview:
+    votes: dict[str, int] | None            # None: no vote typed on this row yet
+    shares: dict[str, Fraction]             # each measure's share of the base (empty while it is unknown)
+    over_valid: bool                        # the row's votes exceed the valid ballots
+    judgement: R.Judgement | None           # against the rule, with the other rows judged so far
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the rule makes of the figures typed so far: how the counts disagree, the quorum and the
+    base once their counts are known, and each candidate row judged (the rows in the order given)."""
+    rule: VoteRule
+    problems: dict[str, Problem]
+    quorum: Quorum | None
+    base: int | None
+    needed: int | None
+    rows: tuple[RowPreview, ...]
+
+
+def _row_votes(votes: Mapping[str, Any], rule: VoteRule) -> dict[str, int] | None:
+    typed = {m: count(votes, m, {}, required=False) for m in rule.measures}
+    return None if all(v is None for v in typed.values()) else {m: v or 0 for m, v in typed.items()}
+
+
+def preview(counts: Mapping[str, Any], rows: list[Mapping[str, Any]], rule: VoteRule) -> Preview:
+    """The rule on a tally as far as it is typed: counts and rows' votes that do not parse (or are
+    empty) are left out, never refused: nothing here is saved, and the save checks everything."""
+    c = {k: count(counts, k, {}, required=False) for k in (*COUNTS, "members")}
+    problems: dict[str, Problem] = {}
+    _consistency(c, problems)
+    of, base = base_of(c, rule.quorum_of), base_of(c, rule.base)
+    q = _quorum(c["present"], of, rule) if c["present"] is not None and of else None
+    votes = [_row_votes(r, rule) for r in rows]
+    over = [v is not None and c["valid"] is not None and sum(v.values()) > c["valid"] for v in votes]
+    judged = {str(i): v for i, v in enumerate(votes) if v is not None and not over[i]}
+    outcome, needed = judge(judged, base, rule) if base else (None, None)
+    if rule.mode == "nominate" and c["valid"] is not None:
+        total = sum(v[rule.measures[0]] for v in judged.values())
+        if total > c["valid"]:
+            problems["candidates"] = Problem("tally.nominations", total=total, valid=c["valid"])
+    by_row = {j.name: j for j in outcome.judgements} if outcome else {}
+    return Preview(rule, problems, q, base, needed, tuple(
+        RowPreview(v, {m: R.share(n, base) for m, n in v.items()} if v is not None and base else {}, over[i],
+                   by_row.get(str(i))) for i, v in enumerate(votes)))

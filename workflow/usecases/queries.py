@@ -9,9 +9,10 @@ from ..domain import parse
 from ..domain.actions import available
 from ..domain.calendar import day_start
 from ..domain.chain import Verification
-from ..domain.errors import NotFound, Problem, Validation
-from ..domain.permissions import SEARCH_RECORD, VERIFY_RECORD, require
+from ..domain.errors import NotAllowed, NotFound, Problem, Validation
+from ..domain.permissions import SEARCH_RECORD, VERIFY_RECORD, permit, require
 from ..domain.search import Needle
+from ..domain.tally import Preview, preview
 from .common import CaseDetail, Context, Page, acting_user, filter_id, load_case, page_args, user_and_case
 
 MAX_NEEDLE = 100
@@ -51,6 +52,16 @@ class CaseQueries:
                 timeline=_timeline(hist if history else uow.queries.case_events(row.id, moves_only=True)),
                 history=hist, approval_requested_by=names.get(row.approval_requested_by),
                 opened_by=names.get(row.opened_by, ""))
+
+    def preview_tally(self, actor_id: int, case_id: int, counts: dict, rows: list[dict]) -> Preview:
+        """The step's vote rule on a tally as far as it is typed (counts, and each candidate row's
+        votes), for one who may record the tally now; nothing is saved."""
+        with self.ctx.store.read() as uow:
+            user, row = user_and_case(uow, actor_id, case_id)
+            step = permit(load_case(self.ctx, uow, row), user, "tally")
+            if step.vote is None:
+                raise NotAllowed("not_allowed.no_vote", step=step.key)
+            return preview(counts, rows, step.vote)
 
     def history(self, actor_id: int, case_id: int) -> list[dict]:
         with self.ctx.store.read() as uow:
