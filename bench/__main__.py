@@ -4,7 +4,8 @@
 
 Each part also runs alone: python -m bench.transitions | bench.peer | bench.scale | bench.machine_cost |
 bench.web_load (gunicorn + wrk, run last here) | bench.verify_speed (not run here: the chain verifier
-against the raw read and hashlib alone, on one database). The full figures of a run are also written to
+against the raw read and hashlib alone, on one database) | bench.case_page (not run here: the CPU of a
+case page, a tally form and its live figures, in process). The full figures of a run are also written to
 bench/out/last-run.json (not committed).
 """
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""The shape of the engine, checked: no import cycle among workflow's modules (the layers'
-import rules are .importlinter's, run by `make test` before pytest); no function over 60 lines
-and no class over 300 in workflow/; no private SQLAlchemy name (an attribute or keyword with a
-leading underscore, an undocumented compiled-statement attribute) anywhere in workflow/."""
+"""The shape of the product, checked: no import cycle among workflow's and web's modules (the layers'
+import rules are .importlinter's, run by `make test` before pytest); nothing imports the web's
+factory (web/__init__.py) back; no function over 60 lines and no class over 300 in workflow/ and web/;
+no private SQLAlchemy name (an attribute or keyword with a leading underscore, an undocumented
+compiled-statement attribute) anywhere in workflow/ and web/."""
 from __future__ import annotations
 
 import ast
@@ -11,7 +12,7 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = sorted((ROOT / "workflow").rglob("*.py"))
+SOURCES = sorted([*(ROOT / "workflow").rglob("*.py"), *(ROOT / "web").rglob("*.py")])
 MAX_FUNCTION, MAX_CLASS = 60, 300
 
 
@@ -55,8 +56,23 @@ def _cycles(graph) -> list[list[str]]:
     return out
 
 
-def test_no_import_cycle_among_the_engines_modules():
-    assert _cycles(grimp.build_graph("workflow")) == []
+@pytest.fixture(scope="module")
+def graph():
+    return grimp.build_graph("workflow", "web")
+
+
+def test_no_import_cycle_among_the_engines_and_the_webs_modules(graph):
+    assert _cycles(graph) == []
+
+
+def test_nothing_imports_the_web_factory_back(graph):
+    assert graph.find_modules_that_directly_import("web") == set()
+
+
+def test_the_web_reaches_the_engine_only_through_its_use_cases_and_domain(graph):
+    reached = {m for w in graph.find_descendants("web") | {"web"} for m in graph.find_modules_directly_imported_by(w)
+               if m.split(".")[0] == "workflow"}
+    assert reached and all(m.startswith(("workflow.usecases", "workflow.domain")) for m in reached), reached
 
 
 def test_the_cycle_finder_finds_a_cycle():

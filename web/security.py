@@ -1,5 +1,6 @@
-"""Security headers on every response. Scripts only from this site (no inline script, no CDN);
-no framing; no MIME sniffing; pages of signed-in users are not cached."""
+"""Security headers on every response (the only set): scripts only from this site (no inline script,
+no CDN); no framing; no MIME sniffing; pages of signed-in users are not cached.
+A leaf module: it imports no blueprint and not the factory."""
 from __future__ import annotations
 
 from flask import Flask, request
@@ -9,11 +10,11 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "frame-ancestors 'none'")
 
 
-def init_security(app: Flask) -> None:
+def install(app: Flask) -> None:
     tls = bool(app.config.get("BEHIND_TLS"))
 
     @app.after_request
-    def _headers(resp):
+    def headers(resp):
         h = resp.headers
         h.setdefault("Content-Security-Policy", CSP)
         h.setdefault("X-Content-Type-Options", "nosniff")

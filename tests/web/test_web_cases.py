@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
+
 from web_support import TALLY, awaiting_approval, committee_case, events_of
 
 KIND_WORDS = re.compile(r"\b(form_recorded|tally_recorded|approval_requested|case_opened)\b")
@@ -83,7 +85,7 @@ def test_a_page_past_the_last_says_so_and_leads_to_the_last_page(browser, wf, or
 
 def test_a_list_longer_than_the_count_window_says_more_than_and_pages_on(browser, wf, org, monkeypatch):
     monkeypatch.setattr("workflow.adapters.queries.COUNT_WINDOW", 10)
-    monkeypatch.setattr("web.cases.PER_PAGE", 5)
+    monkeypatch.setattr("web.cases.lists.PER_PAGE", 5)
     for n in range(23):
         wf.cases.open_case(org.staff, "party-admission", f"Hồ sơ số thứ {n:02d}")
     b = browser("staff")
@@ -235,14 +237,84 @@ def test_leaving_a_step_with_missing_fields_says_which(browser, wf, org):
 
 # ---- the tally ----------------------------------------------------------------------------------
 
-def test_the_tally_form_is_prefilled_with_the_candidates_and_carries_the_rule(browser, wf, org):
+def test_the_tally_form_is_prefilled_with_the_candidates_and_asks_the_server_for_the_live_figures(browser, wf, org):
     cid = committee_case(wf, org)
     b = browser("staff")
     r = b.get(f"/cases/{cid}/tally")
     assert r.status_code == 200
     assert 'value="Nguyễn Văn An"' in b.page and 'value="Lê Thị Bình"' in b.page
-    assert "data-rule=" in b.page and '"base": "summoned"' in b.page and "tally.js" in b.page
+    # the vote rule stays on the server: the script posts the form to the preview, never computes
+    assert f'data-preview="/cases/{cid}/tally/preview"' in b.page and "tally.js" in b.page
+    assert "data-rule" not in b.page
     assert "Thêm người ngoài danh sách" not in b.page          # step 2 cannot add nominees
+
+
+def _preview(b, cid, data, *, as_json=True):
+    headers = {"Accept": "application/json"} if as_json else {}
+    return b.post(f"/cases/{cid}/tally/preview", data, page=f"/cases/{cid}/tally", headers=headers)
+
+
+@pytest.mark.parametrize("agree,share,status,verdict", [(15, "1/2", "failed", "Không đạt"),
+                                                        (16, "8/15", "passed", "Đạt")])
+def test_the_live_figures_judge_exactly_half_of_those_summoned_as_not_more_than_half(browser, wf, org, agree, share,
+                                                                                      status, verdict):
+    cid = committee_case(wf, org)
+    b = browser("staff")
+    r = _preview(b, cid, _tally_form([("Nguyễn Văn An", str(agree), str(25 - agree))]))
+    answer = r.get_json()
+    assert r.status_code == 200 and answer["needed"] == 16 and answer["base"] == 30
+    assert answer["rows"] == [{"row": 0, "over_valid": False, "status": status, "outcome": None,
+                               "shares": {"agree": share, "disagree": {15: "1/3", 16: "3/10"}[agree]}}]
+    assert f">{verdict}</span>" in answer["html"]["rows"]["0"] and "%" in answer["html"]["rows"]["0"]
+
+
+def test_the_live_figures_follow_what_is_typed_so_far_and_save_nothing(browser, wf, org):
+    cid = committee_case(wf, org)
+    before = len(events_of(wf, org, cid))
+    b = browser("staff")
+    # the counts alone: the quorum (20 of 30 is exactly two thirds) and the votes needed; no row yet
+    answer = _preview(b, cid, {"rows": "2", "summoned": "30", "present": "20", "c0-name": "Nguyễn Văn An"}).get_json()
+    assert answer["quorum"] == {"met": True, "present": 20, "of": 30, "needed": 20}
+    assert "Đủ số lượng: có mặt 20 trên 30 (cần ít nhất 20)." in answer["html"]["summary"]
+    assert "Cần ít nhất 16 phiếu để đạt." in answer["html"]["summary"] and answer["html"]["rows"] == {}
+    # a count that disagrees with another is said beside the form
+    answer = _preview(b, cid, _tally_form([("Nguyễn Văn An", "20", "5")], invalid=3)).get_json()
+    assert answer["problems"] == {"invalid": "tally.valid_sum"}
+    assert "Hợp lệ + không hợp lệ khác số phiếu thu về." in answer["html"]["summary"]
+    assert answer["html"]["rows"]["0"]
+    assert len(events_of(wf, org, cid)) == before
+    assert wf.queries.get_case(org.staff, cid).steps["members-conference"].tally is None
+
+
+def test_a_row_over_the_valid_ballots_is_flagged_live_and_not_judged(browser, wf, org):
+    cid = committee_case(wf, org)
+    answer = _preview(browser("staff"), cid, _tally_form([("Nguyễn Văn An", "20", "5"),
+                                                          ("Lê Thị Bình", "30", "9")])).get_json()
+    assert [(r["row"], r["over_valid"], r["status"]) for r in answer["rows"]] == [(0, False, "passed"),
+                                                                                  (1, True, None)]
+    assert "vượt quá số phiếu hợp lệ" in answer["html"]["rows"]["1"]
+
+
+def test_the_live_figures_are_only_for_one_who_may_record_the_tally_now(browser, wf, org):
+    cid = committee_case(wf, org)
+    for who, status, code in (("audit", 403, "forbidden"), ("lead", 403, "forbidden"), ("staff_b", 404, "not_found")):
+        b = browser(who)
+        r = b.client.post(f"/cases/{cid}/tally/preview", headers={"Accept": "application/json"},
+                          data={"csrf_token": b.token("/"), "rows": "0"})
+        assert (r.status_code, r.get_json()["error"]) == (status, code), who
+
+
+def test_without_scripts_the_figures_come_back_on_the_page_and_nothing_is_saved(browser, wf, org):
+    cid = committee_case(wf, org)
+    before = len(events_of(wf, org, cid))
+    b = browser("staff")
+    assert "Tính tỷ lệ và kết quả (chưa lưu)" in b.get(f"/cases/{cid}/tally").get_data(as_text=True)
+    r = _preview(b, cid, _tally_form([("Nguyễn Văn An", "20", "5")]), as_json=False)
+    assert r.status_code == 200 and r.content_type.startswith("text/html")
+    row = b.page.split('data-row="0"')[1].split("</tr>")[0]
+    assert "66,67%" in row and ">Đạt</span>" in row and 'value="20"' in row
+    assert "Cần ít nhất 16 phiếu để đạt." in b.page
+    assert len(events_of(wf, org, cid)) == before
 
 
 def test_the_block_conference_may_add_a_nominee_outside_the_list(browser, wf, org):

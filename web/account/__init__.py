@@ -1,13 +1,18 @@
-"""My account: the language of the pages, and personal API tokens (shown once, then revocable)."""
+"""The account area: the language of the pages, the password, and personal API tokens (shown once,
+then revocable)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
+from flask_login import login_user
 
 from workflow.domain.errors import WorkflowError
 
-from ..site import LOCALES, error_text, field_messages, require_login, uid, wf
+from ..auth_session import SignedIn, require_login, uid
+from ..engine import wf
+from ..errors import error_text, field_messages
+from ..i18n import LOCALES
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 bp.before_request(require_login)
@@ -38,14 +43,12 @@ def language():
 
 @bp.post("/password")
 def change_password():
-    from flask_login import login_user
     try:
         user = wf().people.change_password(uid(), request.form.get("current_password", ""),
                                     request.form.get("new_password", ""))
     except WorkflowError as e:
         flash(error_text(e), "danger")
         return _page(e.http_status, errors=field_messages(e))
-    from ..site import SignedIn
     login_user(SignedIn(user))          # this session carries the new stamp; all others are out
     flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất."), "success")
     return redirect(url_for("account.index"))

@@ -1,4 +1,4 @@
-"""Administration: users (create, role, unit, deactivate/reactivate, reset password), the unit tree,
+"""The administration area: users (create, role, unit, deactivate/reactivate, reset password), the unit tree,
 and the installed procedure definitions with the files the registry refused."""
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from flask_babel import gettext as _
 from workflow.domain.errors import WorkflowError
 from workflow.domain.people import ROLES
 
-from ..cases.diagram import state_diagram
-from ..site import as_int, error_text, field_messages, require_login, require_role, uid, wf
+from ..auth_session import require_login, require_role, uid
+from ..diagram import state_diagram
+from ..engine import wf
+from ..errors import error_text, field_messages
+from ..forms import as_int
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -21,7 +24,6 @@ def _admins_only():
         return refused
     require_role("admin")
     return None
-
 
 
 @bp.get("")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from workflow.domain.actions import ACTIONS, Input
 from workflow.domain.errors import ALL_CODES
 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
@@ -40,10 +41,7 @@ SCHEMAS = {
         "awaiting": NSTR, "unchanged": BOOL}),
     "CaseDetail": obj(["case", "current_step", "actions", "steps", "candidates"], {
         "case": ref("Case"), "current_step": NSTR,
-        "actions": {"type": "array", "items": {"enum": ["record", "tally", "attach", "announce", "advance",
-                                                        "request_approval", "approve", "return", "decide",
-                                                        "head_decision", "approve_correction", "reject_correction",
-                                                        "opinion", "cancel"]}},
+        "actions": {"type": "array", "items": {"enum": list(ACTIONS)}},
         "return_targets": {"type": "array", "items": STR}, "candidates": {"type": "array", "items": STR},
         "nominees": {"type": "array", "items": STR}, "approval_requested_by": NSTR,
         "steps": {"type": "object", "additionalProperties": {"type": "object"}},
@@ -91,23 +89,30 @@ TALLY = {"type": "object", "required": ["summoned", "present", "issued", "collec
                                        "additionalProperties": {
                                            "type": "object", "additionalProperties": COUNT,
                                            "description": "agree/disagree, or high/confidence/low"}}}}
-ACTIONS = {
-    "record": ("Record the current step's form fields", {"fields": {"type": "object"}}, ["fields"]),
-    "tally": ("Record a conference's vote tally (counts only: ballots are secret)", {"tally": TALLY}, ["tally"]),
-    "request-approval": ("Ask a supervisor to approve leaving the step", {"comment": STR}, []),
-    "approve": ("Approve leaving the step (not by the requester: four eyes)", {"comment": STR}, []),
-    "return": ("Return to an earlier step, or decline a pending approval",
-               {"reason": text(2000, required=True), "to": STR}, ["reason"]),
-    "head-decision": ("The head's decision on a candidate exactly at the threshold",
-                      {"candidate": {"type": "string", "minLength": 1}, "accept": BOOL, "comment": STR},
-                      ["candidate", "accept"]),
-    "announce": ("Publish the announcement of the decision",
-                 {"decision_no": text(300, required=True), "date": DATE, "signer": text(300, required=True),
-                  "place": text(300), "text": text(20_000, required=True)},
-                 ["decision_no", "date", "signer", "text"]),
-    "advance": ("Leave the step forward (asks for approval where the step needs it)", {}, []),
-    "cancel": ("Cancel the case, with a reason", {"reason": text(2000, required=True)}, ["reason"]),
-}
+# The actions on a case: the engine's table (an action taking a file is for the pages' upload form).
+ON_THE_API = {name.replace("_", "-"): name for name, a in ACTIONS.items() if all(i.kind != "bytes" for i in a.inputs)}
+KINDS = {"date": DATE, "boolean": BOOL, "object": {"type": "object"}, "tally": TALLY}
+
+
+def _input(i: Input) -> dict:
+    """An action's input as JSON Schema: its kind, and for text its length limits."""
+    if i.kind == "text":
+        return {"type": "string", **({"maxLength": i.most} if i.most else {}), **({"minLength": 1} if i.required else {})}
+    return KINDS[i.kind]
+
+
+def _action(slug: str) -> dict:
+    a = ACTIONS[ON_THE_API[slug]]
+    schema = {"type": "object", "required": ["expected_version", *(i.name for i in a.inputs if i.required)],
+              "properties": {**EXPECTED, **{i.name: _input(i) for i in a.inputs}}}
+    return {"post": {
+        "summary": a.title, "operationId": _operation(slug), "parameters": [CASE_ID, IDEM],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
+        "responses": {"200": _resp("ActionResult", links=_case_links("/case")), **_errors(401, 403, 404, 409, 422)}}}
+
+
+def _operation(slug: str) -> str:
+    return "case_" + slug.replace("-", "_")
 
 
 def _resp(schema: str, desc: str = "OK", links: dict | None = None) -> dict:
@@ -122,10 +127,10 @@ def _case_links(case: str) -> dict:
     at = f"$response.body#{case}"
     links = {"case": {"operationId": "getCase", "parameters": {"path.case_id": f"{at}/id"}},
              "history": {"operationId": "caseHistory", "parameters": {"path.case_id": f"{at}/id"}}}
-    for name in ACTIONS:
-        links[name] = {"operationId": "case_" + name.replace("-", "_"), "parameters": {"path.case_id": f"{at}/id"},
+    for slug, name in ON_THE_API.items():
+        links[slug] = {"operationId": _operation(slug), "parameters": {"path.case_id": f"{at}/id"},
                        "requestBody": {"expected_version": f"{at}/version"},
-                       "description": f"{ACTIONS[name][0]}, at the version just seen"}
+                       "description": f"{ACTIONS[name].title}, at the version just seen"}
     return links
 
 
@@ -146,68 +151,62 @@ def _q(name: str, schema: dict, desc: str = "") -> dict:
             "description": (desc + "; " if desc else "") + "empty: as if absent"}
 
 
+PAGE = {"type": "integer", "minimum": 1, "maximum": 100000}
+PROCEDURE_KEY = {"name": "key", "in": "path", "required": True, "schema": STR}
+
+
+def _get(summary: str, operation: str, ok: dict, errors: tuple[int, ...], parameters: list | None = None) -> dict:
+    op = {"summary": summary, "operationId": operation, "responses": {"200": ok, **_errors(*errors)}}
+    return {"get": {**op, "parameters": parameters} if parameters else op}
+
+
+def _reading_paths() -> dict:
+    return {
+        "/me": _get("The signed-in user", "me", _resp("User"), (401,)),
+        "/procedures": _get("Installed procedures (newest version of each)", "procedures", _resp("ProcedureList"),
+                            (401,)),
+        "/procedures/{key}": _get("A procedure's newest version, in full", "procedure", _resp("Procedure"),
+                                  (401, 404), [PROCEDURE_KEY]),
+        "/procedures/{key}/versions/{version}": _get(
+            "One version of a procedure", "procedureVersion", _resp("Procedure"), (401, 404),
+            [PROCEDURE_KEY, {"name": "version", "in": "path", "required": True,
+                             "schema": {"type": "integer", "minimum": 1}}]),
+        "/cases/{case_id}": _get("A case: state, records of every step, your possible actions", "getCase",
+                                 _resp("CaseDetail", links=_case_links("/case")), (401, 403, 404), [CASE_ID]),
+        "/cases/{case_id}/history": _get("Every event of a case, oldest first", "caseHistory", _resp("History"),
+                                         (401, 403, 404), [CASE_ID]),
+        "/audit/events": _get(
+            "Search the record (auditors, supervisors, administrators)", "auditEvents", _resp("EventList"),
+            (401, 403, 422), [_q("case_id", QUERY_ID), _q("user", STR), _q("procedure", STR), _q("unit_id", QUERY_ID),
+                              _q("kind", STR), _q("from", DATE), _q("to", DATE), _q("page", PAGE),
+                              _q("per_page", {"type": "integer", "minimum": 1, "maximum": 500})]),
+        "/audit/verify": _get("Verify the whole hash chain", "auditVerify", _resp("Verification"), (401, 403)),
+    }
+
+
+def _cases_path(procedures: tuple[str, ...]) -> dict:
+    listing = _get("Cases you may see, newest first", "listCases", _resp("CaseList", links=_case_links("/items/0")),
+                   (401, 422), [_q("procedure", STR), _q("state", STR), _q("unit_id", QUERY_ID),
+                                _q("status", {"enum": ["open", "completed", "cancelled"]}),
+                                _q("q", STR, "text in the title"), _q("overdue", {"enum": ["1", "0", "true", "false"]}),
+                                _q("page", PAGE), _q("per_page", {"type": "integer", "minimum": 1, "maximum": 100})])
+    opening = {"type": "object", "required": ["procedure", "title"], "properties": {
+        "procedure": {"type": "string", "enum": list(procedures)} if procedures else {"type": "string", "minLength": 1},
+        "title": text(300, required=True),
+        "unit_id": {**ID, "type": ["integer", "null"], "description": "null or absent: your own unit"},
+        "version": {"type": ["integer", "null"], "minimum": 1, "description": "null or absent: the version in force"}}}
+    return {**listing, "post": {
+        "summary": "Open a case", "operationId": "openCase", "parameters": [IDEM],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": opening}}},
+        "responses": {"201": _resp("ActionResult", "Opened", _case_links("/case")),
+                      "200": _resp("ActionResult", "Replayed", _case_links("/case")), **_errors(401, 403, 404, 422)}}}
+
+
 @lru_cache(maxsize=4)
 def spec(procedures: tuple[str, ...] = ()) -> dict:
     """The document; `procedures` (the installed procedures' keys) are what opening a case accepts."""
-    paths: dict = {
-        "/me": {"get": {"summary": "The signed-in user", "operationId": "me",
-                        "responses": {"200": _resp("User"), **_errors(401)}}},
-        "/procedures": {"get": {"summary": "Installed procedures (newest version of each)", "operationId": "procedures",
-                                "responses": {"200": _resp("ProcedureList"), **_errors(401)}}},
-        "/procedures/{key}": {"get": {
-            "summary": "A procedure's newest version, in full", "operationId": "procedure",
-            "parameters": [{"name": "key", "in": "path", "required": True, "schema": STR}],
-            "responses": {"200": _resp("Procedure"), **_errors(401, 404)}}},
-        "/procedures/{key}/versions/{version}": {"get": {
-            "summary": "One version of a procedure", "operationId": "procedureVersion",
-            "parameters": [{"name": "key", "in": "path", "required": True, "schema": STR},
-                           {"name": "version", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}],
-            "responses": {"200": _resp("Procedure"), **_errors(401, 404)}}},
-        "/cases": {
-            "get": {"summary": "Cases you may see, newest first", "operationId": "listCases",
-                    "parameters": [_q("procedure", STR), _q("state", STR), _q("unit_id", QUERY_ID),
-                                   _q("status", {"enum": ["open", "completed", "cancelled"]}), _q("q", STR, "text in the title"),
-                                   _q("overdue", {"enum": ["1", "0", "true", "false"]}),
-                                   _q("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
-                                   _q("per_page", {"type": "integer", "minimum": 1, "maximum": 100})],
-                    "responses": {"200": _resp("CaseList", links=_case_links("/items/0")), **_errors(401, 422)}},
-            "post": {"summary": "Open a case", "operationId": "openCase", "parameters": [IDEM],
-                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                         "type": "object", "required": ["procedure", "title"],
-                         "properties": {"procedure": {"type": "string", "enum": list(procedures)} if procedures else
-                                        {"type": "string", "minLength": 1},
-                                        "title": text(300, required=True),
-                                        "unit_id": {**ID, "type": ["integer", "null"],
-                                                    "description": "null or absent: your own unit"},
-                                        "version": {"type": ["integer", "null"], "minimum": 1,
-                                                    "description": "null or absent: the version in force"}}}}}},
-                     "responses": {"201": _resp("ActionResult", "Opened", _case_links("/case")),
-                                   "200": _resp("ActionResult", "Replayed", _case_links("/case")),
-                                   **_errors(401, 403, 404, 422)}}},
-        "/cases/{case_id}": {"get": {"summary": "A case: state, records of every step, your possible actions",
-                                     "operationId": "getCase", "parameters": [CASE_ID],
-                                     "responses": {"200": _resp("CaseDetail", links=_case_links("/case")),
-                                                   **_errors(401, 403, 404)}}},
-        "/cases/{case_id}/history": {"get": {"summary": "Every event of a case, oldest first", "operationId": "caseHistory",
-                                             "parameters": [CASE_ID],
-                                             "responses": {"200": _resp("History"), **_errors(401, 403, 404)}}},
-        "/audit/events": {"get": {
-            "summary": "Search the record (auditors, supervisors, administrators)", "operationId": "auditEvents",
-            "parameters": [_q("case_id", QUERY_ID), _q("user", STR), _q("procedure", STR),
-                           _q("unit_id", QUERY_ID), _q("kind", STR), _q("from", DATE), _q("to", DATE),
-                           _q("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
-                           _q("per_page", {"type": "integer", "minimum": 1, "maximum": 500})],
-            "responses": {"200": _resp("EventList"), **_errors(401, 403, 422)}}},
-        "/audit/verify": {"get": {"summary": "Verify the whole hash chain", "operationId": "auditVerify",
-                                  "responses": {"200": _resp("Verification"), **_errors(401, 403)}}},
-    }
-    for name, (summary, props, required) in ACTIONS.items():
-        paths[f"/cases/{{case_id}}/{name}"] = {"post": {
-            "summary": summary, "operationId": "case_" + name.replace("-", "_"), "parameters": [CASE_ID, IDEM],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["expected_version", *required], "properties": {**EXPECTED, **props}}}}},
-            "responses": {"200": _resp("ActionResult", links=_case_links("/case")),
-                          **_errors(401, 403, 404, 409, 422)}}}
+    paths = {"/cases": _cases_path(procedures), **_reading_paths(),
+             **{f"/cases/{{case_id}}/{slug}": _action(slug) for slug in ON_THE_API}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "cadreflow API", "version": "1.0.0",

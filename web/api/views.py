@@ -67,3 +67,9 @@ def event_json(e: dict) -> dict:
     return {"seq": e["seq"], "case_id": e["case_id"], "at": iso(e["at"]), "actor": e["actor"], "role": e["role"],
             "unit_id": e["unit_id"], "kind": e["kind"], "from_state": e["from_state"], "to_state": e["to_state"],
             "payload": e["payload"], "hash": e["hash"]}
+
+
+def page_json(page, items: list) -> dict:
+    """A page of a list, with what the pager counted."""
+    return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages,
+            "total_exact": page.exact}

@@ -1,4 +1,4 @@
-"""The auditor's area: search the record, export a case's history (CSV, JSON), check that the
+"""The audit area: search the record, export a case's history (CSV, JSON), check that the
 hash chain is intact. Auditors read everything in their unit tree and change nothing."""
 from __future__ import annotations
 
@@ -13,13 +13,17 @@ from flask_babel import gettext as _
 
 from workflow.domain.chain import iso
 
-from ..cases.words import KIND_NAMES, describe
-from ..site import as_int, N_, ROLE_NAMES, fmt_datetime, require_login, step_name, uid, wf, word
+from ..auth_session import require_login, uid
+from ..engine import wf
+from ..formatting import fmt_datetime
+from ..forms import as_int, event_filters
+from ..history import describe
+from ..i18n import KIND_NAMES, N_, ROLE_NAMES, step_name, word
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 bp.before_request(require_login)
 
-PROBLEMS = [  # the verifier's findings, in words
+PROBLEMS = [  # the verifier's findings, in words (the verifier says them in English, without a key yet)
     (r"event (?P<n>\d+) is missing", N_("sự kiện %(n)s bị thiếu (đã bị xóa)")),
     (r"event (?P<n>\d+) is out of order", N_("sự kiện %(n)s sai thứ tự")),
     (r"event (?P<n>\d+) does not follow", N_("sự kiện %(n)s không nối tiếp sự kiện trước (bị chèn, đổi chỗ, hoặc sự kiện trước bị sửa)")),
@@ -33,13 +37,6 @@ PROBLEMS = [  # the verifier's findings, in words
 
 
 
-def _date(v):
-    try:
-        return dt.date.fromisoformat(v) if v else None
-    except ValueError:
-        return None
-
-
 def problem_words(problem: str | None) -> str:
     for pattern, sentence in PROBLEMS:
         m = re.search(pattern, problem or "")
@@ -51,13 +48,10 @@ def problem_words(problem: str | None) -> str:
 @bp.get("")
 def search():
     a = request.args
-    q = {"case_id": as_int(a.get("case")), "username": (a.get("user") or "").strip() or None,
-         "procedure": a.get("procedure") or None, "unit_id": as_int(a.get("unit")), "kind": a.get("kind") or None,
-         "date_from": _date(a.get("from")), "date_to": _date(a.get("to"))}
+    q = event_filters(a)
     page = wf().queries.search_events(uid(), page=as_int(a.get("page")) or 1, per_page=50, **q)
     return render_template("audit/search.html", page=page, q=q, args=a, units=wf().directory.list_units(uid()),
-                           procedures=wf().registry.latest(), kinds=KIND_NAMES, kind_name=lambda k: word(KIND_NAMES, k),
-                           searched=any(v for v in q.values()))
+                           procedures=wf().registry.latest(), kinds=KIND_NAMES, searched=any(v for v in q.values()))
 
 
 @bp.get("/verify")

@@ -1,4 +1,5 @@
-"""Sign-in and sign-out. `Workflow.authenticate` hashes, throttles and records every failure."""
+"""The sign-in area: sign in and sign out. The use case `people.authenticate` hashes, throttles and
+records every failure."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -7,7 +8,10 @@ from flask_login import current_user, login_user, logout_user
 
 from workflow.domain.errors import WorkflowError
 
-from ..site import LOCALES, SignedIn, error_text, safe_next, wf
+from ..auth_session import SignedIn, safe_next
+from ..engine import wf
+from ..errors import error_text
+from ..i18n import LOCALES
 
 bp = Blueprint("auth", __name__)
 

@@ -24,7 +24,7 @@ from .case import (AWAIT_APPROVAL, AWAIT_CORRECTION, AWAIT_DECISION, AWAIT_HEAD,
                    Record)
 from .definition import CANCELLED, COMPLETED, Step
 from .errors import NotAllowed, Problem, QuorumNotMet, Validation
-from .forms import check_ranges, clean_announcement, clean_form, merge_form
+from .forms import MAX_STRING, MAX_TEXT, check_ranges, clean_announcement, clean_form, merge_form
 from .leaving import check_can_leave, decision_record, failed_gate, lawful_next
 from .machine import branch_trigger, end_trigger, machine_for, return_trigger
 from .people import User
@@ -69,6 +69,7 @@ class Input:
     kind: str                  # text | object | tally | boolean | bytes | date
     required: bool = False
     help: str = ""
+    most: int | None = None    # the longest text taken (longer is refused; the API document says so)
 
 
 Decide = Callable[[Case, User, Mapping[str, Any], dt.datetime, Limits], Change]
@@ -435,11 +436,13 @@ def decide_cancel(case: Case, user: User, input: Mapping, now: dt.datetime, limi
 
 
 COMMENT = Input("comment", "text", help="a comment for the record")
-REASON = Input("reason", "text", True, "why")
-CORRECTION = Input("reason", "text", False, "why a saved value is corrected (needed for a correction)")
-DECISION = (Input("decision_no", "text", False, "the decision's number (an outcome that needs its decision record)"),
+REASON = Input("reason", "text", True, "why", MAX_COMMENT)
+CORRECTION = Input("reason", "text", False, "why a saved value is corrected (needed for a correction)",
+                   MAX_COMMENT)
+DECISION = (Input("decision_no", "text", False, "the decision's number (an outcome that needs its decision record)",
+                  MAX_STRING),
             Input("decision_date", "date", False, "the decision's date"),
-            Input("signer", "text", False, "who signed the decision"))
+            Input("signer", "text", False, "who signed the decision", MAX_STRING))
 
 
 def _offer_decide(case: Case, step: Step) -> bool:
@@ -457,8 +460,9 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            (Input("name", "text", True, "the file's name"), Input("content", "bytes", True, "the file"),
             Input("doc_type", "text", False, "the document type (default 'other')")), decide_attach),
     Action("announce", "Publish the announcement of the decision",
-           (Input("decision_no", "text", True, "the decision's number"), Input("date", "date", True),
-            Input("signer", "text", True), Input("place", "text"), Input("text", "text", True)), decide_announce,
+           (Input("decision_no", "text", True, "the decision's number", MAX_STRING), Input("date", "date", True),
+            Input("signer", "text", True, most=MAX_STRING), Input("place", "text", most=MAX_STRING),
+            Input("text", "text", True, most=MAX_TEXT)), decide_announce,
            offered=lambda case, step: step.announcement),
     Action("advance", "Leave the step forward (asks for approval where the step needs it)", DECISION, decide_advance),
     Action("request_approval", "Ask a supervisor to approve leaving the step", (COMMENT,),
@@ -475,13 +479,14 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            offered=_offer_decide),
     Action("head_decision", "The head's decision on a candidate exactly at the threshold",
            (Input("candidate", "text", True, "the candidate's name"), Input("accept", "boolean", True),
-            COMMENT, Input("differing_opinions", "text", False, "the differing opinions, reported in full")),
+            COMMENT, Input("differing_opinions", "text", False, "the differing opinions, reported in full",
+                                    MAX_COMMENT)),
            decide_head),
     Action("approve_correction", "Approve a corrected tally (not by the one who entered it: four eyes)", (COMMENT,),
            decide_approve_correction),
     Action("reject_correction", "Refuse a corrected tally, with a reason", (REASON,), decide_reject_correction),
     Action("opinion", "An opinion-only body records its opinion at this step",
-           (Input("text", "text", True, "the opinion"), CORRECTION), decide_opinion,
+           (Input("text", "text", True, "the opinion", MAX_COMMENT), CORRECTION), decide_opinion,
            offered=lambda case, step: bool(step.opinions)),
     Action("cancel", "Cancel (abandon) the case, with a reason", (REASON,), decide_cancel),
 )}

@@ -115,6 +115,7 @@ MESSAGES: dict[str, str] = {
     "auth.bearer": "use 'Authorization: Bearer <token>'",
     "auth.bad_token": "the token is unknown, revoked, or its user is deactivated",
     "auth.required": "sign in, or send a personal API token as 'Authorization: Bearer <token>'",
+    "auth.csrf_header": "a request authenticated by the session cookie needs the X-CSRFToken header",
     "forbidden.read_only": "a {role} reads cases and changes nothing",
     "forbidden.supervisor.approve": "only a supervisor can approve",
     "forbidden.supervisor.return": "only a supervisor can return a case",

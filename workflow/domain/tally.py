@@ -92,15 +92,19 @@ def count(raw: Mapping, key: str, errors: dict, *, required: bool = True) -> int
 
 
 def _consistency(c: dict, errors: dict) -> None:
-    if c["summoned"] < 1:
+    """The counts against each other; a comparison is made once its counts are known (a tally
+    being typed in has some still empty)."""
+    def known(*keys: str) -> bool:
+        return all(c.get(k) is not None for k in keys)
+    if known("summoned") and c["summoned"] < 1:
         errors["summoned"] = Problem("tally.summoned")
-    if c["present"] > c["summoned"]:
+    if known("present", "summoned") and c["present"] > c["summoned"]:
         errors["present"] = Problem("tally.present", present=c["present"], summoned=c["summoned"])
-    if c["issued"] > c["present"]:
+    if known("issued", "present") and c["issued"] > c["present"]:
         errors["issued"] = Problem("tally.issued", issued=c["issued"], present=c["present"])
-    if c["collected"] > c["issued"]:
+    if known("collected", "issued") and c["collected"] > c["issued"]:
         errors["collected"] = Problem("tally.collected", collected=c["collected"], issued=c["issued"])
-    if c["valid"] + c["invalid"] != c["collected"]:
+    if known("valid", "invalid", "collected") and c["valid"] + c["invalid"] != c["collected"]:
         errors["invalid"] = Problem("tally.valid_sum", valid=c["valid"], invalid=c["invalid"],
                                     collected=c["collected"])
 
@@ -245,21 +249,25 @@ def parse_tally(raw: Mapping[str, Any], rule: VoteRule, known: list[str], allows
                  held_on=held_on, place=place, excused=excused, excused_reason=why, body=name, round=round)
 
 
-def _members_of(t: Tally) -> int:
-    return t.members or t.summoned
-
-
-def base_of(t: Tally, name: str) -> int:
-    """The number a share is taken of: those summoned, the members (less those excused), those
-    present, the ballots collected or the valid ballots."""
-    if name == "members_less_excused":
-        return _members_of(t) - (t.excused or 0)
-    return {"summoned": t.summoned, "members": _members_of(t), "present": t.present, "collected": t.collected,
-            "valid": t.valid}[name]
-
-
 def base_value(t: Tally, rule: VoteRule) -> int:
-    return base_of(t, rule.base)
+    return base_of(counts_of(t), rule.base)
+
+
+def counts_of(t: Tally) -> dict[str, int | None]:
+    return {"summoned": t.summoned, "members": t.members, "excused": t.excused, "present": t.present,
+            "collected": t.collected, "valid": t.valid}
+
+
+def base_of(c: Mapping[str, int | None], base: str) -> int | None:
+    """The count a base names: those summoned, the members (a collective's members default to those
+    summoned), the members less those excused, those present, the ballots collected, the valid
+    ballots; None while unknown (a tally being typed in)."""
+    if base in ("members", "members_less_excused"):
+        members = c.get("members") or c.get("summoned")
+        if base == "members" or members is None:
+            return members
+        return members - (c.get("excused") or 0)
+    return c.get(base)
 
 
 @dataclass(frozen=True)
@@ -272,8 +280,11 @@ class Quorum:
 
 
 def quorum(t: Tally, rule: VoteRule) -> Quorum:
-    of = base_of(t, rule.quorum_of)
-    return Quorum(R.quorum_met(t.present, of, rule.quorum_fraction), t.present, of,
+    return _quorum(t.present, base_of(counts_of(t), rule.quorum_of), rule)
+
+
+def _quorum(present: int, of: int, rule: VoteRule) -> Quorum:
+    return Quorum(R.quorum_met(present, of, rule.quorum_fraction), present, of,
                   R.minimum_votes(of, "ge", rule.quorum_fraction), rule.quorum_fraction)
 
 
@@ -314,16 +325,19 @@ def evaluate(t: Tally, rule: VoteRule, head: Mapping[str, bool] | None = None, *
     """Judge a tally against its rule. `seats`: how many are chosen (the rule's number or the form's);
     `tie`: (places, what they are) for a new round among those tied at the cut."""
     base = base_value(t, rule)
-    q = quorum(t, rule)
+    outcome, needed = judge({n: dict(c) for n, c in t.candidates}, base, rule, head, seats=seats, tie=tie)
+    return TallyResult(t, rule, quorum(t, rule), base, outcome, needed)
+
+
+def judge(candidates: Mapping[str, Mapping[str, int]], base: int, rule: VoteRule,
+          head: Mapping[str, bool] | None = None, *, seats: int | None = None,
+          tie: tuple[int, str] | None = None) -> tuple[R.VoteOutcome, int | None]:
+    """Each candidate's counts against the rule on this base, and the votes a candidate needs to
+    pass (None for three-level polls)."""
     if rule.mode == "levels":
-        outcome = R.classify_levels({n: dict(c) for n, c in t.candidates}, base,
-                                    [o.rule for o in rule.outcomes], rule.default_outcome)
-        needed = None
-    else:
-        votes = {n: dict(c)[rule.measures[0]] for n, c in t.candidates}
-        outcome = _judge(votes, base, rule, head, seats, tie)
-        needed = R.minimum_votes(base, rule.pass_op, rule.pass_fraction)
-    return TallyResult(t, rule, q, base, outcome, needed)
+        return R.classify_levels(candidates, base, [o.rule for o in rule.outcomes], rule.default_outcome), None
+    votes = {n: c[rule.measures[0]] for n, c in candidates.items()}
+    return _judge(votes, base, rule, head, seats, tie), R.minimum_votes(base, rule.pass_op, rule.pass_fraction)
 
 
 def result_payload(res: TallyResult) -> dict:
@@ -344,3 +358,55 @@ def threshold_words(res: TallyResult) -> str:
     f = res.rule.pass_fraction
     word = "more than" if res.rule.pass_op == "gt" else "at least"
     return f"{word} {f.numerator}/{f.denominator}"
+
+
+# ---- a tally being typed in: the rule's figures so far, nothing saved ------------------------------
+
+@dataclass(frozen=True)
+class RowPreview:
+    votes: dict[str, int] | None            # None: no vote typed on this row yet
+    shares: dict[str, Fraction]             # each measure's share of the base (empty while it is unknown)
+    over_valid: bool                        # the row's votes exceed the valid ballots
+    judgement: R.Judgement | None           # against the rule, with the other rows judged so far
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the rule makes of the figures typed so far: how the counts disagree, the quorum and the
+    base once their counts are known, and each candidate row judged (the rows in the order given)."""
+    rule: VoteRule
+    problems: dict[str, Problem]
+    quorum: Quorum | None
+    base: int | None
+    needed: int | None
+    rows: tuple[RowPreview, ...]
+
+
+def _row_votes(votes: Mapping[str, Any], rule: VoteRule) -> dict[str, int] | None:
+    typed = {m: count(votes, m, {}, required=False) for m in rule.measures}
+    return None if all(v is None for v in typed.values()) else {m: v or 0 for m, v in typed.items()}
+
+
+def preview(counts: Mapping[str, Any], rows: list[Mapping[str, Any]], rule: VoteRule, seats: int | None = None) -> Preview:
+    """The rule on a tally as far as it is typed: counts and rows' votes that do not parse (or are
+    empty) are left out, never refused: nothing here is saved, and the save checks everything.
+    `seats`: how many the step chooses (a nomination's ballot names up to that many)."""
+    c = {k: count(counts, k, {}, required=False) for k in (*COUNTS, "members", "excused")}
+    problems: dict[str, Problem] = {}
+    _consistency(c, problems)
+    of, base = base_of(c, rule.quorum_of), base_of(c, rule.base)
+    q = _quorum(c["present"], of, rule) if c["present"] is not None and of else None
+    votes = [_row_votes(r, rule) for r in rows]
+    over = [v is not None and c["valid"] is not None and sum(v.values()) > c["valid"] for v in votes]
+    judged = {str(i): v for i, v in enumerate(votes) if v is not None and not over[i]}
+    outcome, needed = judge(judged, base, rule, seats=seats) if base else (None, None)
+    if rule.mode == "nominate" and c["valid"] is not None:
+        total, n = sum(v[rule.measures[0]] for v in judged.values()), seats or 1
+        if total > n * c["valid"]:
+            problems["candidates"] = (Problem("tally.nominations", total=total, valid=c["valid"]) if n == 1 else
+                                      Problem("tally.nominations_seats", total=total, valid=c["valid"], seats=n,
+                                              most=n * c["valid"]))
+    by_row = {j.name: j for j in outcome.judgements} if outcome else {}
+    return Preview(rule, problems, q, base, needed, tuple(
+        RowPreview(v, {m: R.share(n, base) for m, n in v.items()} if v is not None and base else {}, over[i],
+                   by_row.get(str(i))) for i, v in enumerate(votes)))

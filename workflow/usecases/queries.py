@@ -7,12 +7,14 @@ from typing import Any
 
 from ..domain import parse
 from ..domain.actions import available
-from ..domain.leaving import failed_gate, lawful_next
 from ..domain.calendar import day_start
 from ..domain.chain import Verification
-from ..domain.errors import NotFound, Problem, Validation
-from ..domain.permissions import SEARCH_RECORD, VERIFY_RECORD, acts_as_head, require
+from ..domain.leaving import failed_gate, lawful_next
+from ..domain.errors import NotAllowed, NotFound, Problem, Validation
+from ..domain.permissions import SEARCH_RECORD, VERIFY_RECORD, acts_as_head, permit, require
 from ..domain.search import Needle
+from ..domain.tally import Preview, preview
+from ..domain.votes import seats_for
 from .common import CaseDetail, Context, Page, acting_user, filter_id, load_case, page_args, user_and_case
 
 MAX_NEEDLE = 100
@@ -68,6 +70,17 @@ class CaseQueries:
                 blocked=failed_gate(case, step) if step else None, last_return=_last_return(row, moves),
                 prefill=uow.queries.earlier_forms(row.id), corrections=uow.queries.corrections(row.id),
                 acts_as_head=acts_as_head(case, user))
+
+    def preview_tally(self, actor_id: int, case_id: int, counts: dict, rows: list[dict]) -> Preview:
+        """The step's vote rule on a tally as far as it is typed (counts, and each candidate row's
+        votes), for one who may record the tally now; nothing is saved."""
+        with self.ctx.store.read() as uow:
+            user, row = user_and_case(uow, actor_id, case_id)
+            case = load_case(self.ctx, uow, row)
+            step = permit(case, user, "tally")
+            if step.vote is None:
+                raise NotAllowed("not_allowed.no_vote", step=step.key)
+            return preview(counts, rows, step.vote, seats_for(step.vote, lambda key: case.records(key or step.key).form))
 
     def history(self, actor_id: int, case_id: int) -> list[dict]:
         with self.ctx.store.read() as uow:

@@ -1,0 +1,41 @@
+"""The cases blueprint (signed-in users only) and the helpers its templates call."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from ..auth_session import require_login
+from ..engine import wf
+from ..history import describe, field_value
+from .actions import VIEWS
+
+bp = Blueprint("cases", __name__)
+bp.before_request(require_login)
+
+
+@bp.app_context_processor
+def action_views() -> dict:
+    return {"action_views": VIEWS}
+
+
+@bp.app_template_global()
+def definition_of(summary):
+    """The definition (version) a case runs under."""
+    try:
+        return wf().registry.get(summary.procedure, summary.version)
+    except KeyError:
+        return None
+
+
+@bp.app_template_global()
+def describe_event(e, d=None):
+    if d is None and e.get("procedure"):
+        try:
+            d = wf().registry.get(e["procedure"], e["procedure_version"])
+        except KeyError:
+            d = None
+    return describe(e, d)
+
+
+@bp.app_template_global()
+def show_value(field, v):
+    return field_value(field, v)
