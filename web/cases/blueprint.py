@@ -51,3 +51,9 @@ def said(e, step=None) -> str:
 @bp.app_template_global()
 def outcome_name(d, key) -> str:
     return outcome_title(d, key)
+
+
+@bp.app_template_global()
+def today():
+    """The workflow's day (its clock, in Vietnam)."""
+    return wf().ctx.today()
