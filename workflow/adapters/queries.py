@@ -303,7 +303,7 @@ class Queries:
     def units(self, user: User) -> list[dict]:
         rows = self.c.execute(select(units).where(scope.in_tree(units.c.path, user)).order_by(units.c.path)).all()
         return [{"id": r.id, "name": r.name, "parent_id": r.parent_id, "path": r.path,
-                 "depth": r.path.count("/") - 2} for r in rows]
+                 "depth": r.path.count("/") - 2, "head_user_id": r.head_user_id} for r in rows]
 
     def users(self, user: User) -> list:
         return self.c.execute(select(users, units.c.path, units.c.name.label("unit_name"))
