@@ -207,3 +207,19 @@ def test_a_return_shows_its_reason_at_the_top_and_the_form_returned_to_opens_fil
     page.get_by_role("button", name="Chuyển sang bước tiếp theo").click()
     expect(page.get_by_text("Đã chuyển bước.")).to_be_visible()
     expect(page.locator("#returned")).to_have_count(0)
+
+
+def test_the_case_list_finds_a_case_by_title_or_candidate_with_or_without_diacritics_and_in_nfd(page, server, shots):
+    import unicodedata
+    title = "Bổ nhiệm Chánh Văn phòng Huyện ủy Duy Xuyên"
+    at_collective(server, title, agree=7)            # the candidate on the list: Võ Thị Hoa
+    sign_in(page, "cv1")
+    for typed in ("duy xuyen", "vo thi hoa", "VÕ THỊ HOA", unicodedata.normalize("NFD", "Võ Thị Hoa")):
+        page.goto("/")
+        page.get_by_label("Tìm theo tiêu đề hoặc họ tên nhân sự").fill(typed)
+        page.get_by_role("button", name="Lọc").click()
+        expect(page.locator("table.cf-cases").get_by_role("link", name=re.compile(re.escape(title)))).to_be_visible()
+    shots(page, "found-without-diacritics")
+    page.get_by_label("Tìm theo tiêu đề hoặc họ tên nhân sự").fill("Vò Thị Hoa")      # a different accent: not her
+    page.get_by_role("button", name="Lọc").click()
+    expect(page.locator("table.cf-cases").get_by_role("link", name=re.compile(re.escape(title)))).to_have_count(0)

@@ -59,6 +59,7 @@ SCHEMAS = {
                         "description": "each step's form corrections: the earlier values, why, who, when"}}),
     "Event": obj(["seq", "at", "actor", "role", "kind", "payload", "hash"], {
         "seq": INT, "case_id": NINT, "at": STR, "actor": STR, "role": STR, "unit_id": NINT, "kind": STR,
+        "actor_name": {"type": ["string", "null"], "description": "the actor's full name as it is now (the record keeps the user name)"},
         "from_state": NSTR, "to_state": NSTR, "payload": {"type": "object"}, "hash": STR}),
     "EventList": obj(["items", "total", "page", "per_page", "pages", "total_exact"], {
         "items": {"type": "array", "items": ref("Event")}, "total": INT, "page": INT, "per_page": INT, "pages": INT,

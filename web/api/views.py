@@ -106,7 +106,8 @@ def case_detail_json(d: CaseDetail) -> dict:
 
 
 def event_json(e: dict) -> dict:
-    return {"seq": e["seq"], "case_id": e["case_id"], "at": iso(e["at"]), "actor": e["actor"], "role": e["role"],
+    return {"seq": e["seq"], "case_id": e["case_id"], "at": iso(e["at"]), "actor": e["actor"],
+            "actor_name": e.get("actor_name"), "role": e["role"],
             "unit_id": e["unit_id"], "kind": e["kind"], "from_state": e["from_state"], "to_state": e["to_state"],
             "payload": e["payload"], "hash": e["hash"]}
 

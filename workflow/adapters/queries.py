@@ -255,7 +255,8 @@ class Queries:
         total, exact = self._count_upto(select(events.c.seq).select_from(found).where(*cond), offset, per_page)
         seqs = select(events.c.seq).select_from(found).where(*cond).order_by(events.c.seq.desc()) \
             .limit(per_page).offset(offset)          # a deferred join, as in the case list
-        items = self._events(select(events).where(events.c.seq.in_(seqs)).order_by(events.c.seq.desc())) \
+        items = self._events(select(events, users.c.display_name.label("actor_name")).outerjoin(
+            users, users.c.id == events.c.actor_id).where(events.c.seq.in_(seqs)).order_by(events.c.seq.desc())) \
             if offset < total else []
         self._name_cases(items)
         return items, total, exact
