@@ -121,7 +121,8 @@ def step_name(d: Definition | None, key: str | None, limit: int | None = None) -
 # ---- fixed words ---------------------------------------------------------------------------------
 
 ROLE_NAMES = {"staff": N_("Chuyên viên"), "supervisor": N_("Lãnh đạo"), "auditor": N_("Cán bộ kiểm tra"),
-              "admin": N_("Quản trị viên"), "inspection": N_("Ủy ban Kiểm tra (cho ý kiến)"), "system": N_("Hệ thống"),
+              "admin": N_("Quản trị viên"), "inspection": N_("Ủy ban Kiểm tra (cho ý kiến)"),
+              "head": N_("Người đứng đầu (hoặc người được ủy quyền)"), "system": N_("Hệ thống"),
               "anonymous": N_("Chưa đăng nhập")}
 STATUS_NAMES = {"open": N_("Đang xử lý"), "completed": N_("Hoàn thành"), "cancelled": N_("Đã hủy")}
 AWAITING_NAMES = {"approval": N_("Chờ phê duyệt"), "head_decision": N_("Chờ người đứng đầu quyết định"),

@@ -192,3 +192,14 @@ def test_the_api_case_shows_the_blocked_gate_its_lawful_next_actions_and_the_ste
     assert body["blocked"]["error"] == "guard_failed"
     assert body["steps"]["collective"]["candidates"] == {"Võ Thị Hoa": "failed"}
     assert body["steps"]["key-cadres"]["gate"] is False
+
+
+def test_the_administrators_definition_page_shows_conditions_opinions_outcomes_and_failed_branches(app, org):
+    admin = _b(app, "admin")
+    admin.get("/admin/definitions/lang-appointment/1")
+    assert "Ý kiến của Ủy ban Kiểm tra (cho ý kiến)" in admin.page and "Kết quả và thời hạn" in admin.page
+    assert "Nếu không đạt: kết thúc với kết quả “Không bổ nhiệm”" in admin.page
+    assert "Người đứng đầu (hoặc người được ủy quyền)" in admin.page
+    admin.get("/admin/definitions/lang-conditions/1")
+    assert "Điều kiện: Đủ 18 tuổi đến đủ 60 tuổi (tính theo tháng) — test: 294-QĐ/TW mục 1.1" in admin.page
+    assert "(chỉ cảnh báo)" in admin.page
