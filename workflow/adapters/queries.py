@@ -255,7 +255,8 @@ class Queries:
         total, exact = self._count_upto(select(events.c.seq).select_from(found).where(*cond), offset, per_page)
         seqs = select(events.c.seq).select_from(found).where(*cond).order_by(events.c.seq.desc()) \
             .limit(per_page).offset(offset)          # a deferred join, as in the case list
-        items = self._events(select(events).where(events.c.seq.in_(seqs)).order_by(events.c.seq.desc())) \
+        items = self._events(select(events, users.c.display_name.label("actor_name")).outerjoin(
+            users, users.c.id == events.c.actor_id).where(events.c.seq.in_(seqs)).order_by(events.c.seq.desc())) \
             if offset < total else []
         self._name_cases(items)
         return items, total, exact
@@ -303,7 +304,7 @@ class Queries:
     def units(self, user: User) -> list[dict]:
         rows = self.c.execute(select(units).where(scope.in_tree(units.c.path, user)).order_by(units.c.path)).all()
         return [{"id": r.id, "name": r.name, "parent_id": r.parent_id, "path": r.path,
-                 "depth": r.path.count("/") - 2} for r in rows]
+                 "depth": r.path.count("/") - 2, "head_user_id": r.head_user_id} for r in rows]
 
     def users(self, user: User) -> list:
         return self.c.execute(select(users, units.c.path, units.c.name.label("unit_name"))

@@ -449,6 +449,12 @@ def _offer_decide(case: Case, step: Step) -> bool:
     return case.row.awaiting == AWAIT_DECISION
 
 
+def _offer_leaving(case: Case, step: Step) -> bool:
+    """Leaving is not offered while the step's result blocks it (a supervisor decides) or a
+    correction waits: the pages show why instead of a button that can only be refused."""
+    return case.row.awaiting not in (AWAIT_DECISION, AWAIT_CORRECTION)
+
+
 ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("record", "Record the current step's form fields (a changed saved value needs a reason)",
            (Input("fields", "object", True, "the step's form fields"), CORRECTION), decide_record,
@@ -464,9 +470,10 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
             Input("signer", "text", True, most=MAX_STRING), Input("place", "text", most=MAX_STRING),
             Input("text", "text", True, most=MAX_TEXT)), decide_announce,
            offered=lambda case, step: step.announcement),
-    Action("advance", "Leave the step forward (asks for approval where the step needs it)", DECISION, decide_advance),
+    Action("advance", "Leave the step forward (asks for approval where the step needs it)", DECISION, decide_advance,
+           offered=_offer_leaving),
     Action("request_approval", "Ask a supervisor to approve leaving the step", (COMMENT,),
-           decide_request_approval, offered=lambda case, step: step.approval),
+           decide_request_approval, offered=lambda case, step: step.approval and _offer_leaving(case, step)),
     Action("approve", "Approve leaving the step (not by the requester: four eyes)", (COMMENT, *DECISION),
            decide_approve),
     Action("return", "Return to an earlier step, or decline a pending approval",

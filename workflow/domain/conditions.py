@@ -63,9 +63,9 @@ BOUND_KEYS = {"working_days": ("condition.working_days.min", "condition.working_
 def _bounds(c: Condition, n: int, kind: str, **params) -> Problem | None:
     lo, hi = BOUND_KEYS[kind]
     if c.min is not None and n < c.min:
-        return Problem(lo, title=c.title.en, n=n, min=c.min, **params)
+        return Problem(lo, title=c.title, n=n, min=c.min, **params)
     if c.max is not None and n > c.max:
-        return Problem(hi, title=c.title.en, n=n, max=c.max, **params)
+        return Problem(hi, title=c.title, n=n, max=c.max, **params)
     return None
 
 
@@ -82,20 +82,20 @@ def judge(c: Condition, read: Read, today: dt.date) -> Judged:
     if c.kind == "must_be_true":
         v = read(c.ref("field"))
         if v is None:
-            return Judged(c, UNKNOWN, Problem("condition.unknown", title=c.title.en, missing=str(c.ref("field"))))
+            return Judged(c, UNKNOWN, Problem("condition.unknown", title=c.title, missing=str(c.ref("field"))))
         return Judged(c, MET) if v is True else Judged(
-            c, UNMET, Problem("condition.must_be_true", title=c.title.en, field=str(c.ref("field"))))
+            c, UNMET, Problem("condition.must_be_true", title=c.title, field=str(c.ref("field"))))
     names = {"working_days": ("from", "to"), "months_since": ("since", "at"), "age": ("born", "at"),
              "within": ("of", "date")}[c.kind]
     a, b, missing = _span(c, read, today, *names)
     if missing:
-        return Judged(c, UNKNOWN, Problem("condition.unknown", title=c.title.en, missing=missing))
+        return Judged(c, UNKNOWN, Problem("condition.unknown", title=c.title, missing=missing))
     if c.kind == "working_days":
         n = working_days_between(a, b)
         problem = _bounds(c, n, c.kind, start=a.isoformat(), end=b.isoformat())
     elif c.kind == "within":
         n = working_days_between(a, b)
-        problem = (Problem("condition.within.before", title=c.title.en, date=b.isoformat(), of=a.isoformat())
+        problem = (Problem("condition.within.before", title=c.title, date=b.isoformat(), of=a.isoformat())
                    if b < a else _bounds(c, n, c.kind, date=b.isoformat(), of=a.isoformat(),
                                          last=add_working_days(a, c.max).isoformat()))
     else:

@@ -37,7 +37,7 @@ def check_can_leave(case: Case, step: Step) -> None:
                               fields={j.condition.key: j.problem})
     for o in step.opinions:
         if o.required and o.role not in rec.opinions:
-            raise GuardFailed("guard.opinion", role=o.role, opinion=o.title.en)
+            raise GuardFailed("guard.opinion", role=o.role, opinion=o.title)
     for d in step.documents:
         if d.required and not any(doc["doc_type"] == d.type for doc in rec.documents):
             raise GuardFailed("guard.document", document=d.label.en, type=d.type,
