@@ -46,9 +46,10 @@ class Engine:
     def op(self, i: int) -> None:
         cid = self.ids[i % len(self.ids)]
         self.n += 1
-        r = self.wf.cases.record(self.staff, cid, {"criteria": _text(i)},
-                           expected_version=self.version[cid],
-                           idempotency_key=f"bench-{id(self)}-{self.n}" if self.keyed else None)
+        # a saved value changed each time: a correction, with its reason (issue 14: a second record row)
+        r = self.wf.cases.record(self.staff, cid, {"criteria": _text(i)}, reason="bench",
+                                 expected_version=self.version[cid],
+                                 idempotency_key=f"bench-{id(self)}-{self.n}" if self.keyed else None)
         self.version[cid] = r.case["version"]
 
 

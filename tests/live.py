@@ -84,10 +84,11 @@ def server_env(tmp: Path, database_url: str | None = None) -> dict:
     return env
 
 
-def start_server(tmp: Path, *setup: tuple[str, ...], database_url: str | None = None) -> LiveServer:
+def start_server(tmp: Path, *setup: tuple[str, ...], database_url: str | None = None,
+                 extra_env: dict | None = None) -> LiveServer:
     """Run each `flask` command of `setup` on the database (by default a fresh SQLite one in `tmp`), then
-    serve it."""
-    env = server_env(tmp, database_url)
+    serve it (`extra_env`: more of the server's settings, e.g. another definitions folder)."""
+    env = {**server_env(tmp, database_url), **(extra_env or {})}
     for args in setup:
         flask(env, *args)
     port = free_port()

@@ -127,20 +127,23 @@ scenarios = AppGroup("scenario", help="Dry-run a procedure with a scripted case.
 
 
 @scenarios.command("run")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", type=click.Path(exists=True))
 @click.option("--database", default=None, help="Database URL to use and keep (default: a fresh temporary one).")
-def scenario_run(file, database):
-    """Run FILE against a fresh temporary database (or --database) and print one JSON object."""
-    try:
-        spec = scenario.load(Path(file).read_text(encoding="utf-8"))
-    except (scenario.ScenarioError, UnicodeDecodeError) as e:
-        _fail(f"{file}: {e}", 2)
-    try:
-        out, ok = scenario.run_on(spec, wf().registry, database)
-    except scenario.ScenarioError as e:
-        _fail(f"{file}: {e}", 2)
+@click.option("--definitions", default=None, type=click.Path(exists=True, file_okay=False),
+              help="A folder of definitions to run against (default: the file's `definitions:`, or the installed).")
+def scenario_run(path, database, definitions):
+    """Run FILE against a fresh temporary database (or --database) and print one JSON object; or every
+    file of a DIR, one line each. Exit 0 when every action and expectation is met, 1 when one is not,
+    2 when a file is malformed."""
+    if Path(path).is_dir():
+        lines, code = scenario.run_folder(path, wf().registry, definitions)
+        click.echo("\n".join(lines))
+        sys.exit(code)
+    out, code = scenario.run_file(path, wf().registry, database, definitions)
+    if code == 2:
+        _fail(out["error"], 2)
     click.echo(json.dumps(out, ensure_ascii=False))
-    sys.exit(0 if ok else 1)
+    sys.exit(code)
 
 
 @click.command("seed-demo")

@@ -87,6 +87,25 @@ def _back(a: int, b: int, lane: int) -> str:
             f'marker-end="url(#arrow-back)"><title>{escape(title)}</title></path>')
 
 
+def _failed(i: int, t, d: Definition, index: dict[str, int]) -> str:
+    """Where a failed gate leads: a dashed red mark on the box's lower edge, its outcome (or step) in its
+    title; to another step, a dashed curve on the left."""
+    x, y = BOX_X + BOX_W - 18, _y(i) + BOX_H - 4
+    if t.end:
+        o = d.outcome(t.end)
+        title = _("Nếu không đạt: kết thúc với kết quả “%(o)s”", o=text(o.title) if o else t.end)
+        return (f'<g class="sd-failed"><title>{escape(title)}</title>'
+                f'<path d="M{x},{y} l0,{GAP - 8}" stroke="#b02a37" stroke-width="1.4" stroke-dasharray="3 3" '
+                f'fill="none" marker-end="url(#arrow-back)"/>'
+                f'<text x="{x - 6}" y="{y + GAP - 6}" text-anchor="end" font-size="12" fill="#b02a37">✕ '
+                f'{escape(text(o.title) if o else t.end)}</text></g>')
+    b = index[t.dest]
+    title = _("Nếu không đạt: chuyển sang bước %(b)s", b=b + 1)
+    return (f'<path d="M{BOX_X},{_y(i) + BOX_H - 10} C{BOX_X - 30},{_y(i) + BOX_H - 10} {BOX_X - 30},'
+            f'{_y(b) + BOX_H / 2} {BOX_X - 2},{_y(b) + BOX_H / 2}" stroke="#b02a37" stroke-width="1.4" '
+            f'stroke-dasharray="3 3" fill="none" marker-end="url(#arrow-back)"><title>{escape(title)}</title></path>')
+
+
 def _box(i: int, s, state: str) -> str:
     fill, stroke, ink, num = COLOURS[state]
     y = _y(i)
@@ -124,7 +143,9 @@ def state_diagram(d: Definition, current: str | None = None, done: set[str] | fr
     label = _("Sơ đồ các bước của quy trình %(title)s", title=text(d.title))
     parts = [f'<svg class="state-diagram" viewBox="0 0 {width} {end_y + 40}" width="{width}" '
              f'role="img" aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">', ARROWS]
-    parts += [_forward(index[t.source], index[t.dest]) for t in d.transitions if t.trigger == "advance"]
+    parts += [_forward(index[t.source], index[t.dest]) for t in d.transitions
+              if t.trigger == "advance" and t.dest and t.when != "failed"]
+    parts += [_failed(index[t.source], t, d, index) for t in d.transitions if t.when == "failed"]
     last = len(steps) - 1
     parts.append(f'<path d="M{BOX_X + BOX_W / 2},{_y(last) + BOX_H} L{BOX_X + BOX_W / 2},{end_y - 2}" '
                  f'stroke="#495057" stroke-width="1.6" fill="none" marker-end="url(#arrow)"/>')

@@ -27,6 +27,8 @@ def _words(name: str, v: Any, step: Step | None, params: Mapping) -> Any:
     """One param of a message, as the sentence shows it."""
     if isinstance(v, Problem):
         return field_message(v)
+    if hasattr(v, "vi") and hasattr(v, "en"):       # a definition's text (a condition's title…)
+        return text(v)
     if name in ("role", "needed") and v in ROLE_NAMES:
         return word(ROLE_NAMES, v)
     if name in ("missing", "unmet"):

@@ -96,7 +96,8 @@ class TallyForm:
 
 def tally(form: Mapping, rule: VoteRule, known: list[str]) -> TallyForm:
     """Rows c0…cN (name and one field per measure); a row left without votes is not part of the count."""
-    counts = {k: form.get(k, "").strip() for k in (*COUNTS, "members", "held_on", "place")}
+    counts = {k: form.get(k, "").strip() for k in (*COUNTS, "members", "excused", "excused_reason", "body", "held_on",
+                                                   "place")}
     out = TallyForm(counts)
     names: dict[str, list[dict]] = {}
     for i in range(min(as_int(form.get("rows")) or 0, MAX_ROWS)):
@@ -121,7 +122,7 @@ def tally_figures(form: Mapping) -> tuple[dict, list[dict]]:
         m = ROW_FIELD.fullmatch(key)
         if m and int(m.group(1)) < n and m.group(2) != "name":
             rows[int(m.group(1))][m.group(2)] = v
-    return {k: form.get(k, "") for k in (*COUNTS, "members")}, rows
+    return {k: form.get(k, "") for k in (*COUNTS, "members", "excused")}, rows
 
 
 def case_filters(args: Mapping) -> dict:

@@ -51,6 +51,12 @@ def _form_details(d: Definition | None, p: dict) -> list[tuple[str, str]]:
     for k in p.get("cleared") or []:
         f = step.field(k) if step else None
         out.append((text(f.label) if f else k, _("(đã xóa)")))
+    for k, change in (p.get("corrected") or {}).items():       # a saved value changed: what it was
+        f = step.field(k) if step else None
+        out.append((_("Sửa: %(field)s", field=text(f.label) if f else k),
+                    _("trước là “%(was)s”", was=field_value(f, change.get("from")))))
+    if p.get("corrected"):
+        out.append((_("Lý do sửa"), p.get("reason", "")))
     return out
 
 
@@ -95,8 +101,54 @@ def _opened(d: Definition | None, p: dict, at: str):
 
 def _head_decision(d: Definition | None, p: dict, at: str):
     verdict = _("chấp thuận") if p.get("accept") else _("không chấp thuận")
+    opinions = [(_("Các ý kiến khác nhau"), p["differing_opinions"])] if p.get("differing_opinions") else []
     return (_("Người đứng đầu quyết định %(verdict)s đối với %(name)s", verdict=verdict,
-              name=p.get("candidate", "")), _comment(p))
+              name=p.get("candidate", "")), _comment(p) + opinions)
+
+
+def outcome_title(d: Definition | None, key: str | None) -> str:
+    """A case outcome's title in the page's language (its key when the definition has none)."""
+    o = d.outcome(key) if d is not None and key else None
+    return text(o.title) if o is not None else (key or "")
+
+
+def _ending(d: Definition | None, p: dict) -> Details:
+    """The outcome a case ended with, and its decision record."""
+    if not p.get("outcome"):
+        return []
+    out = [(_("Kết quả"), outcome_title(d, p["outcome"]))]
+    rec = p.get("decision") or {}
+    if rec:
+        out.append((_("Quyết định"), _("số %(no)s ngày %(date)s, %(signer)s", no=rec.get("decision_no", ""),
+                                       date=fmt_date(rec.get("decision_date")), signer=rec.get("signer", ""))))
+    return out
+
+
+def _decided(d: Definition | None, p: dict, at: str):
+    reason = [(_("Lý do"), p.get("reason", ""))]
+    if p.get("choice") == "end":
+        return (_("Lãnh đạo quyết định kết thúc hồ sơ tại %(step)s", step=at), _ending(d, p) + reason)
+    return (_("Lãnh đạo quyết định chuyển từ %(step)s sang %(to)s", step=at, to=step_name(d, p.get("to"), SHORT)),
+            reason)
+
+
+def _correction(d: Definition | None, p: dict, at: str):
+    return (_("Nhập bản sửa kết quả kiểm phiếu %(step)s (chờ lãnh đạo phê duyệt)", step=at),
+            [(_("Lý do sửa"), p.get("reason", ""))] + _tally_details(d, {**p, "result": {}}))
+
+
+def _opinion(d: Definition | None, p: dict, at: str):
+    details = [(_("Ý kiến"), p.get("text", ""))]
+    if p.get("reason"):
+        details += [(_("Ý kiến trước"), p.get("previous", "")), (_("Lý do sửa"), p["reason"])]
+    return _("Ý kiến của %(role)s tại %(step)s", role=word(ROLE_NAMES, p.get("role")), step=at), details
+
+
+def _delegated(d: Definition | None, p: dict, at: str):
+    return (_("Ủy quyền người đứng đầu đơn vị số %(unit)s cho người dùng số %(user)s", unit=p.get("unit_id", ""),
+              user=p.get("user_id", "")),
+            [(_("Thời hạn"), _("từ %(a)s đến hết %(b)s", a=fmt_date(p.get("valid_from")),
+                                b=fmt_date(p.get("valid_until")))), (_("Lý do"), p.get("reason", ""))])
 
 
 def _announced(d: Definition | None, p: dict, at: str):
@@ -150,10 +202,22 @@ DESCRIBE: dict[str, Describe] = {  # one sentence (and details) per kind of even
     "announcement_published": _announced,
     "document_attached": _attached,
     "advanced": lambda d, p, at: (_("Chuyển sang %(to)s", to=step_name(d, p.get("to"), SHORT)), []),
-    "completed": lambda d, p, at: (pgettext("sự kiện", "Hoàn thành hồ sơ"), []),
+    "completed": lambda d, p, at: (pgettext("sự kiện", "Hoàn thành hồ sơ"), _ending(d, p)),
     "approval_requested": lambda d, p, at: (_("Trình phê duyệt %(step)s", step=at), _comment(p)),
     "approved": lambda d, p, at: (_("Phê duyệt, chuyển sang %(to)s", to=step_name(d, p.get("to"), SHORT)),
-                                  _comment(p)),
+                                  _comment(p) + _ending(d, p)),
+    "decided": _decided,
+    "correction_requested": _correction,
+    "correction_approved": lambda d, p, at: (_("Phê duyệt bản sửa kết quả kiểm phiếu %(step)s", step=at),
+                                             _comment(p) + _tally_details(d, {**p, "result": {}})),
+    "correction_rejected": lambda d, p, at: (_("Từ chối bản sửa kết quả kiểm phiếu %(step)s", step=at),
+                                             [(_("Lý do"), p.get("reason", ""))]),
+    "opinion_recorded": _opinion,
+    "unit_head_designated": lambda d, p, at: (
+        _("Chỉ định người đứng đầu đơn vị số %(unit)s: người dùng số %(user)s", unit=p.get("unit_id", ""),
+          user=p.get("user_id") or "—"), []),
+    "head_delegated": _delegated,
+    "head_delegation_revoked": lambda d, p, at: (_("Thu hồi ủy quyền số %(id)s", id=p.get("delegation_id", "")), []),
     "returned": _returned,
     "cancelled": lambda d, p, at: (pgettext("sự kiện", "Hủy hồ sơ"), [(_("Lý do"), p.get("reason", ""))]),
     "signed_in": lambda d, p, at: (pgettext("sự kiện", "Đăng nhập"), _source(p)),

@@ -121,25 +121,34 @@ def step_name(d: Definition | None, key: str | None, limit: int | None = None) -
 # ---- fixed words ---------------------------------------------------------------------------------
 
 ROLE_NAMES = {"staff": N_("Chuyên viên"), "supervisor": N_("Lãnh đạo"), "auditor": N_("Cán bộ kiểm tra"),
-              "admin": N_("Quản trị viên"), "system": N_("Hệ thống"), "anonymous": N_("Chưa đăng nhập")}
+              "admin": N_("Quản trị viên"), "inspection": N_("Ủy ban Kiểm tra (cho ý kiến)"),
+              "head": N_("Người đứng đầu (hoặc người được ủy quyền)"), "system": N_("Hệ thống"),
+              "anonymous": N_("Chưa đăng nhập")}
 STATUS_NAMES = {"open": N_("Đang xử lý"), "completed": N_("Hoàn thành"), "cancelled": N_("Đã hủy")}
-AWAITING_NAMES = {"approval": N_("Chờ phê duyệt"), "head_decision": N_("Chờ người đứng đầu quyết định")}
+AWAITING_NAMES = {"approval": N_("Chờ phê duyệt"), "head_decision": N_("Chờ người đứng đầu quyết định"),
+                  "decision": N_("Cần lãnh đạo quyết định"), "correction": N_("Chờ phê duyệt bản sửa kiểm phiếu")}
 BASE_NAMES = {"summoned": N_("số người được triệu tập"), "members": N_("tổng số thành viên của tập thể"),
-              "present": N_("số người có mặt"), "valid": N_("số phiếu hợp lệ")}
+              "present": N_("số người có mặt"), "valid": N_("số phiếu hợp lệ"), "collected": N_("số phiếu thu về"),
+              "members_less_excused": N_("số thành viên trừ số vắng có lý do")}
 MEASURE_NAMES = {"agree": N_("Đồng ý"), "disagree": N_("Không đồng ý"), "high": N_("Tín nhiệm cao"),
                  "confidence": N_("Tín nhiệm"), "low": N_("Tín nhiệm thấp")}
 COUNT_NAMES = {"summoned": N_("Số được triệu tập"), "present": N_("Số có mặt"), "issued": N_("Số phiếu phát ra"),
                "collected": N_("Số phiếu thu về"), "valid": N_("Số phiếu hợp lệ"),
                "invalid": N_("Số phiếu không hợp lệ"), "members": N_("Tổng số thành viên tập thể"),
-               "held_on": N_("Ngày họp"), "place": N_("Địa điểm")}
+               "held_on": N_("Ngày họp"), "place": N_("Địa điểm"), "excused": N_("Số thành viên vắng có lý do"),
+               "excused_reason": N_("Lý do vắng"), "body": N_("Hội nghị (tổ chức, khối)")}
 JUDGEMENT_NAMES = {"passed": N_("Đạt"), "failed": N_("Không đạt"),
                    "at_threshold": N_("Đúng ngưỡng – chờ người đứng đầu quyết định"),
                    "selected": N_("Được giới thiệu"), "runoff": N_("Vào vòng sau (hai người nhiều phiếu nhất)"),
-                   "not_selected": N_("Không được giới thiệu")}
+                   "not_selected": N_("Không được giới thiệu"),
+                   "tied": N_("Hòa phiếu ở vị trí cuối – bỏ phiếu lại")}
 FIELD_NAMES = {"file": N_("Tệp"), "doc_type": N_("Loại tài liệu"), "reason": N_("Lý do"), "name": N_("Tên"),
                "title": N_("Tiêu đề"), "username": N_("Tên đăng nhập"), "password": N_("Mật khẩu"),
                "role": N_("Vai trò"), "unit_id": N_("Đơn vị"), "decision_no": N_("Số quyết định"), "date": N_("Ngày"),
-               "signer": N_("Người ký"), "text": N_("Nội dung"), **COUNT_NAMES}
+               "signer": N_("Người ký"), "text": N_("Nội dung"), "outcome": N_("Kết quả"), "to": N_("Bước"),
+               "decision_date": N_("Ngày quyết định"), "differing_opinions": N_("Các ý kiến khác nhau"),
+               "valid_from": N_("Từ ngày"), "valid_until": N_("Đến hết ngày"), "user_id": N_("Người dùng"),
+               **COUNT_NAMES}
 KIND_NAMES = {  # event kinds, with the context "sự kiện" (an event, not a button)
     "case_opened": NP_("sự kiện", "Mở hồ sơ"), "form_recorded": NP_("sự kiện", "Ghi nội dung bước"),
     "tally_recorded": NP_("sự kiện", "Ghi kết quả kiểm phiếu"),
@@ -152,7 +161,14 @@ KIND_NAMES = {  # event kinds, with the context "sự kiện" (an event, not a b
     "sign_in_failed": NP_("sự kiện", "Đăng nhập không thành công"), "signed_out": NP_("sự kiện", "Đăng xuất"),
     "token_created": NP_("sự kiện", "Tạo mã truy cập API"), "token_revoked": NP_("sự kiện", "Thu hồi mã truy cập API"),
     "unit_created": NP_("sự kiện", "Tạo đơn vị"), "user_created": NP_("sự kiện", "Tạo người dùng"),
-    "user_updated": NP_("sự kiện", "Cập nhật người dùng"), "password_changed": NP_("sự kiện", "Đổi mật khẩu")}
+    "user_updated": NP_("sự kiện", "Cập nhật người dùng"), "password_changed": NP_("sự kiện", "Đổi mật khẩu"),
+    "decided": NP_("sự kiện", "Lãnh đạo quyết định hướng xử lý"),
+    "correction_requested": NP_("sự kiện", "Sửa kết quả kiểm phiếu (chờ phê duyệt)"),
+    "correction_approved": NP_("sự kiện", "Phê duyệt bản sửa kiểm phiếu"),
+    "correction_rejected": NP_("sự kiện", "Từ chối bản sửa kiểm phiếu"),
+    "opinion_recorded": NP_("sự kiện", "Ghi ý kiến"), "unit_head_designated": NP_("sự kiện", "Chỉ định người đứng đầu"),
+    "head_delegated": NP_("sự kiện", "Ủy quyền người đứng đầu"),
+    "head_delegation_revoked": NP_("sự kiện", "Thu hồi ủy quyền")}
 
 
 def word(table: dict, key) -> str:
@@ -199,11 +215,39 @@ def rule_summary(rule) -> str:
         s = _("Đạt khi số phiếu đồng ý từ %(f)s %(base)s trở lên.", f=fraction_words(rule.pass_fraction), base=base)
     if rule.at_threshold == "head_decides":
         s += " " + _("Đúng bằng ngưỡng thì người đứng đầu quyết định.")
-    if rule.mode == "nominate":
+    if rule.mode == "nominate" and rule.seats is None and rule.seats_field is None:
         s += " " + _("Chỉ người nhiều phiếu nhất và đạt ngưỡng được giới thiệu.")
         if rule.no_pass == "top_two":
             s += " " + _("Nếu không ai đạt, hai người nhiều phiếu nhất vào vòng sau.")
-    return s
+    return s + _rule_extras(rule)
+
+
+TIE_WORDS = {"all_go_on": N_("Hòa phiếu ở vị trí cuối: tất cả người hòa phiếu cùng được chọn."),
+             "new_round": N_("Hòa phiếu ở vị trí cuối: bỏ phiếu lại giữa những người hòa phiếu."),
+             "head_decides": N_("Hòa phiếu ở vị trí cuối: người đứng đầu quyết định.")}
+
+
+def _rule_extras(rule) -> str:
+    """What the language adds to a rule: seats, the tie rule, record-only, names outside the list,
+    a count not announced, a head who decides."""
+    out = []
+    if rule.seats is not None:
+        out.append(_("Chọn %(n)s người (mỗi phiếu ghi tối đa %(n)s người).", n=rule.seats))
+    elif rule.seats_field is not None:
+        out.append(_("Số người được chọn theo số lượng đã ghi ở bước trước."))
+    if rule.tie_at_cut:
+        out.append(word(TIE_WORDS, rule.tie_at_cut))
+    if not rule.gate:
+        out.append(_("Chỉ ghi nhận để tham khảo: kết quả không chặn việc chuyển bước."))
+    if rule.outside_names == "refuse":
+        out.append(_("Không nhận tên ngoài danh sách."))
+    if not rule.announced:
+        out.append(_("Kết quả kiểm phiếu không công bố tại hội nghị."))
+    if rule.decided_by == "head":
+        out.append(_("Người đứng đầu (hoặc người được ủy quyền) quyết định khi đúng ngưỡng."))
+    if rule.differing_opinions:
+        out.append(_("Khi đúng ngưỡng phải báo cáo đầy đủ các ý kiến khác nhau."))
+    return "".join(" " + x for x in out)
 
 
 def quorum_summary(rule) -> str:

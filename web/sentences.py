@@ -209,4 +209,64 @@ SENTENCES: dict[str, str] = {
     "field.range": BETWEEN,
     "field.status": N_("Chọn một trạng thái: đang xử lý, hoàn thành hoặc đã hủy."),
     "field.overdue": N_("Chọn 1, 0, true hoặc false."),
+    # ---- the definition language (issue 14): conditions, corrections, the head, decisions ----
+    "condition.age.min": N_("%(title)s: %(years)s tuổi %(months)s tháng (%(n)s tháng) vào ngày %(end)s, sinh ngày "
+                            "%(start)s; cần ít nhất %(min)s tháng."),
+    "condition.age.max": N_("%(title)s: %(years)s tuổi %(months)s tháng (%(n)s tháng) vào ngày %(end)s, sinh ngày "
+                            "%(start)s; tối đa %(max)s tháng."),
+    "condition.months_since.min": N_("%(title)s: %(n)s tháng từ %(start)s đến %(end)s; cần ít nhất %(min)s tháng."),
+    "condition.months_since.max": N_("%(title)s: %(n)s tháng từ %(start)s đến %(end)s; tối đa %(max)s tháng."),
+    "condition.must_be_true": N_("%(title)s: chưa đạt (chưa chọn “Có”)."),
+    "condition.unknown": N_("%(title)s: chưa ghi %(missing)s."),
+    "condition.within.before": N_("%(title)s: ngày %(date)s trước ngày %(of)s."),
+    "condition.within.max": N_("%(title)s: ngày %(date)s là %(n)s ngày làm việc sau ngày %(of)s; chậm nhất là ngày "
+                               "%(last)s (%(max)s ngày làm việc)."),
+    "condition.working_days.min": N_("%(title)s: %(n)s ngày làm việc từ %(start)s đến %(end)s; cần ít nhất %(min)s "
+                                     "ngày."),
+    "condition.working_days.max": N_("%(title)s: %(n)s ngày làm việc từ %(start)s đến %(end)s; tối đa %(max)s ngày."),
+    "decision.invalid": N_("Quyết định kèm theo kết quả chưa đầy đủ hoặc chưa đúng; xem các ô được đánh dấu."),
+    "delegation.invalid": N_("Ủy quyền chưa đầy đủ hoặc chưa đúng; xem các ô được đánh dấu."),
+    "delegation.no_head": N_("%(unit)s chưa có người đứng đầu: hãy chỉ định người đứng đầu trước khi ghi ủy quyền."),
+    "delegation.not_found": N_("Không có ủy quyền này (hoặc đã thu hồi)."),
+    "field.head_eligible": N_("Phải là lãnh đạo của đơn vị này hoặc đơn vị cấp trên."),
+    "field.max": N_("Tối đa %(max)s."),
+    "field.min": N_("Tối thiểu %(min)s."),
+    "field.no_head": N_("Chưa chỉ định người đứng đầu."),
+    "field.not_after": N_("Không được sau ngày %(date)s."),
+    "field.not_before": N_("Không được trước ngày %(date)s."),
+    "field.unknown_user": N_("Không có người dùng này."),
+    "forbidden.head_step": N_("Bước này do người đứng đầu %(unit)s (hoặc người được ủy quyền còn hiệu lực) thực "
+                              "hiện."),
+    "forbidden.heads": N_("Chỉ quản trị viên (hoặc, với ủy quyền, người đứng đầu đơn vị) mới ghi được nội dung này."),
+    "forbidden.no_head": N_("%(unit)s chưa được chỉ định người đứng đầu; quản trị viên cần chỉ định trước khi ghi "
+                            "quyết định của người đứng đầu."),
+    "forbidden.not_head": N_("Chỉ người đứng đầu %(unit)s (hoặc người được ủy quyền còn hiệu lực) mới ghi được "
+                             "quyết định này."),
+    "forbidden.opinion": N_("Bước này không lấy ý kiến của %(role)s."),
+    "forbidden.opinion_role": N_("Vai trò %(role)s không cho ý kiến về hồ sơ."),
+    "forbidden.supervisor.correction": N_("Chỉ lãnh đạo mới phê duyệt hoặc từ chối kết quả kiểm phiếu được sửa."),
+    "forbidden.supervisor.decide": N_("Chỉ lãnh đạo mới quyết định hướng xử lý khi điều kiện không đạt."),
+    "four_eyes.correction": N_("Bạn là người nhập bản sửa; một lãnh đạo khác phải phê duyệt (nguyên tắc hai người)."),
+    "guard.correction_pending": N_("Kết quả kiểm phiếu được sửa đang chờ lãnh đạo phê duyệt."),
+    "guard.decision_record": N_("Kết quả này cần có quyết định: số, ngày và người ký."),
+    "guard.differing_opinions": N_("Cần ghi các ý kiến khác nhau kèm quyết định của người đứng đầu đối với: "
+                                   "%(names)s."),
+    "guard.new_round": N_("Hòa phiếu ở vị trí cuối: cần bỏ phiếu lại (vòng %(round)s) giữa %(names)s cho %(places)s "
+                          "vị trí."),
+    "guard.opinion": N_("Chưa có ý kiến của %(role)s (%(opinion)s)."),
+    "head.differing_opinions": N_("Cần ghi các ý kiến khác nhau kèm quyết định của người đứng đầu."),
+    "head.not_eligible": N_("%(user)s không thể là người đứng đầu %(unit)s: phải là lãnh đạo của đơn vị này hoặc "
+                            "đơn vị cấp trên."),
+    "head.user": N_("Không có người dùng này."),
+    "not_allowed.correction_pending": N_("Đang có kết quả kiểm phiếu được sửa chờ phê duyệt; cần phê duyệt hoặc từ "
+                                         "chối trước."),
+    "not_allowed.decide": N_("Đây không phải là hướng xử lý được phép ở bước này; hãy chọn trong danh sách."),
+    "not_allowed.head_seats": N_("Người đứng đầu đã chấp thuận đủ số vị trí (%(places)s)."),
+    "not_allowed.no_correction": N_("Không có kết quả kiểm phiếu được sửa nào đang chờ phê duyệt."),
+    "not_allowed.no_decision_needed": N_("Hồ sơ không chờ quyết định (không có điều kiện nào không đạt)."),
+    "opinion.missing": N_("Hãy ghi nội dung ý kiến."),
+    "reason.correction": N_("Đang sửa nội dung đã lưu: hãy nêu lý do sửa."),
+    "tally.excused": N_("Số thành viên vắng có lý do (%(excused)s) phải ít hơn số thành viên (%(members)s)."),
+    "tally.nominations_seats": N_("Mỗi phiếu giới thiệu tối đa %(seats)s người: tổng số phiếu giới thiệu "
+                                  "(%(total)s) vượt quá %(seats)s × số phiếu hợp lệ (%(valid)s) = %(most)s."),
 }

@@ -71,36 +71,36 @@ def test_a_connection_used_moments_ago_is_not_pinged_an_idle_one_is(pg_store, re
     wf, staff, case = _setup(pg_store(3600), registry)
     pings = _count_pings(wf.store, monkeypatch)
     for i in range(20):
-        wf.cases.record(staff, case, {"criteria": f"lần {i}"})
+        wf.cases.record(staff, case, {"criteria": f"lần {i}"}, reason="sửa")
     assert pings[0] == 0
 
     wf, staff, case = _setup(pg_store(0), registry)
     pings = _count_pings(wf.store, monkeypatch)
     for i in range(20):
-        wf.cases.record(staff, case, {"criteria": f"lần {i}"})
+        wf.cases.record(staff, case, {"criteria": f"lần {i}"}, reason="sửa")
     assert pings[0] >= 20          # every checkout (an action reads and writes: two or more)
 
 
 def test_a_connection_the_server_dropped_while_idle_is_replaced_unseen(pg_store, registry, pg_database):
     wf, staff, case = _setup(pg_store(0.05), registry)
-    wf.cases.record(staff, case, {"criteria": "trước"})
+    wf.cases.record(staff, case, {"criteria": "trước"}, reason="sửa")
     assert _drop_connections(pg_database) >= 1
     time.sleep(0.1)
-    r = wf.cases.record(staff, case, {"criteria": "sau"})           # no error: the ping found it dead
+    r = wf.cases.record(staff, case, {"criteria": "sau"}, reason="sửa")           # no error: the ping found it dead
     assert r.case["version"] == 3
 
 
 def test_a_connection_dropped_between_two_quick_uses_fails_one_action_whole(pg_store, registry, pg_database):
     wf, staff, case = _setup(pg_store(3600), registry)
-    wf.cases.record(staff, case, {"criteria": "trước"})
+    wf.cases.record(staff, case, {"criteria": "trước"}, reason="sửa")
     with wf.store.core() as c:
         before = c.execute(select(cases.c.version)).scalar_one(), c.execute(select(events.c.seq)).all()
     assert _drop_connections(pg_database) >= 1
     with pytest.raises(OperationalError) as info:
-        wf.cases.record(staff, case, {"criteria": "mất kết nối"})
+        wf.cases.record(staff, case, {"criteria": "mất kết nối"}, reason="sửa")
     assert info.value.connection_invalidated
     with wf.store.core() as c:                                # nothing of the failed action was kept
         assert (c.execute(select(cases.c.version)).scalar_one(), c.execute(select(events.c.seq)).all()) == before
-    r = wf.cases.record(staff, case, {"criteria": "thử lại"})       # the pool replaced the dead connections
+    r = wf.cases.record(staff, case, {"criteria": "thử lại"}, reason="sửa")       # the pool replaced the dead connections
     assert r.case["version"] == before[0] + 1
     assert wf.queries.verify().ok

@@ -126,7 +126,7 @@ def test_a_candidates_name_finds_the_case_while_it_is_on_the_list(wf, people):
     assert _found(wf, aud, "pham thi d") == set()
     wf.cases.record(s, cid, APPT_C1)                       # candidates: Lê Văn C, Phạm Thị D
     assert _found(wf, aud, "pham thi d") == {cid} and _found(wf, aud, "Phạm Thị D") == {cid}
-    wf.cases.record(s, cid, {"candidates": ["Lê Văn C", "Lưu Đức Thịnh"]})
+    wf.cases.record(s, cid, {"candidates": ["Lê Văn C", "Lưu Đức Thịnh"]}, reason="đổi danh sách")
     assert _found(wf, aud, "pham thi d") == set() and _found(wf, aud, "luu duc thinh") == {cid}
     assert _found(wf, aud, "pho giam doc") == {cid} and _found(wf, aud, "trưởng phòng") == {other}
     wf.cases.advance(s, cid)
@@ -300,3 +300,23 @@ def test_pages_of_a_name_written_in_every_case_are_the_oracles(wf, people, windo
             cap = offset + max(window, 3)
             assert ([c.id for c in p.items], p.total, p.exact) == \
                 (want[offset:offset + 2], min(len(want), cap), len(want) <= cap), (needle, page)
+
+
+def test_a_name_typed_in_nfd_is_the_same_name_on_the_list_in_a_tally_and_in_search(wf, people):
+    """NFC where text enters: a candidate typed with combining marks (NFD, as some keyboards and
+    copies from PDFs give it) is the name already on the list, and either spelling finds the case."""
+    import unicodedata
+    from tests.support import tally
+    s = people.staff
+    nfd = unicodedata.normalize("NFD", "Lưu Đức Thịnh")
+    assert nfd != "Lưu Đức Thịnh"
+    cid = wf.cases.open_case(s, "appointment-internal", unicodedata.normalize("NFD", "Bổ nhiệm Trưởng phòng")).case["id"]
+    wf.cases.record(s, cid, {**APPT_C1, "candidates": [nfd]})
+    wf.cases.advance(s, cid)
+    # the tally names him in NFC: on the list, not a nominee from outside it
+    r = wf.cases.tally(s, cid, tally(10, {"Lưu Đức Thịnh": {"agree": 9}}))
+    assert r.info["result"]["candidates"][0]["name"] == "Lưu Đức Thịnh"
+    d = wf.queries.get_case(s, cid, history=False)
+    assert d.candidates == ["Lưu Đức Thịnh"] and d.nominees == [] and d.summary.title == "Bổ nhiệm Trưởng phòng"
+    for needle in (nfd, "Lưu Đức Thịnh", "luu duc thinh", unicodedata.normalize("NFD", "trưởng phòng")):
+        assert _found(wf, people.province_auditor, needle) == {cid}, needle

@@ -92,9 +92,11 @@ def test_reads_give_the_same_rows_and_types_as_core(seeded):
     core_case = (select(*[cases.c[k] for k in ("id", "definition_key", "definition_version", "title", "unit_id",
                                                  "state", "status", "version", "step_started_at", "step_due",
                                                  "awaiting", "approval_requested_by", "opened_by", "opened_at",
-                                                 "updated_at")], case_unit.c.path, case_unit.c.name, cases.c.search)
+                                                 "updated_at")], case_unit.c.path, case_unit.c.name, cases.c.search,
+                        cases.c.outcome, cases.c.case_due, cases.c.returned, case_unit.c.head_user_id)
                  .join(case_unit, case_unit.c.id == cases.c.unit_id).where(cases.c.id == case_id))
-    core_records = (select(records.c.step_key, records.c.kind, records.c.payload, records.c.created_at)
+    core_records = (select(records.c.step_key, records.c.kind, records.c.payload, records.c.created_at, records.c.id,
+                           records.c.actor_id)
                     .where(records.c.case_id == case_id, records.c.superseded.is_(False)).order_by(records.c.id))
     with wf.store.read() as uow:
         for st_, params, core in ((USER_BY_ID, {"user_id": people.staff}, core_user),

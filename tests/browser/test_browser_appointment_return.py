@@ -1,5 +1,6 @@
 """Issue 3, test 2: an internal appointment whose key-cadres conference does not pass. The page
-shows the failure, advancing is refused with a Vietnamese message (not a 500), and the supervisor
+shows the failure, why the step cannot be left and the lawful next actions (issue 14: no advance
+button that can only be refused), and the supervisor
 returns the case to the 2nd leadership meeting through the return form: that step is current
 again, the reason is in the history, and the records from there on are set aside."""
 from __future__ import annotations
@@ -74,16 +75,17 @@ def test_failed_key_cadres_vote_blocks_advancing_and_the_supervisor_returns_the_
     expect(em_row.get_by_role("cell").last).to_have_text("Không đạt")
     shots(page, "step4-saved-failed")
 
-    with page.expect_response(lambda r: r.url.endswith(f"/cases/{case_id}/advance")) as resp:
-        page.get_by_role("button", name="Chuyển sang bước tiếp theo").click()
-    assert resp.value.status == 422, resp.value.status
-    refusal = page.get_by_role("alert").filter(has_text="Kết quả biểu quyết chưa đạt")
-    expect(refusal).to_have_text(re.compile(
+    # no dead end (issue 14): the failed gate is explained with the lawful next actions, the case waits for a
+    # supervisor's decision, and leaving the step is not offered to staff
+    expect(page.get_by_role("button", name="Chuyển sang bước tiếp theo")).to_have_count(0)
+    refusal = page.locator("#needs-decision")
+    expect(refusal).to_contain_text(re.compile(
         r"Kết quả biểu quyết chưa đạt: không ai đạt số phiếu cần thiết \(cần 21 trên 40 phiếu\)\."))
+    expect(refusal).to_contain_text(re.compile(r"trả lại về Bước 3: Hội nghị tập thể lãnh đạo lần 2"))
     expect(page.get_by_text("Internal Server Error")).to_have_count(0)
     expect(page.get_by_text("Traceback")).to_have_count(0)
-    current_step_is(page, 4, 7)    # the case page again, still on step 4
-    shots(page, "step4-advance-refused")
+    current_step_is(page, 4, 7)
+    shots(page, "step4-needs-a-decision")
     page.goto(case_url(case_id))
     current_step_is(page, 4, 7)
     sign_out(page)
@@ -119,6 +121,7 @@ def test_failed_key_cadres_vote_blocks_advancing_and_the_supervisor_returns_the_
     records = page.get_by_role("region", name="Nội dung đã ghi theo từng bước")
     expect(records).to_be_visible()
     expect(records.get_by_text("Không đạt", exact=True)).to_have_count(0)
+    step_card(page, "expanded-meeting").locator("summary").click()        # a step not current is folded
     expect(step_card(page, "expanded-meeting").get_by_text("Được giới thiệu", exact=True)).to_be_visible()   # step 2 kept
     # … but kept in the history, with the return and its reason
     history = page.get_by_role("region", name="Lịch sử hồ sơ")
@@ -126,7 +129,7 @@ def test_failed_key_cadres_vote_blocks_advancing_and_the_supervisor_returns_the_
     expect(returned).to_have_count(1)
     expect(returned).to_contain_text(re.compile(r"Trả lại từ Bước 4: Hội nghị cán bộ chủ chốt.* về Bước 3:"))
     expect(returned).to_contain_text(REASON)
-    expect(returned).to_contain_text("lanhdao")
+    expect(returned.get_by_title("lanhdao").first).to_have_text("Lê Văn Lãnh Đạo")     # the full name, the login on hover
     expect(history.get_by_role("listitem").filter(has_text="Ghi kết quả kiểm phiếu Bước 4")).to_contain_text("Không đạt")
     shots(page, "returned-to-step3")
     sign_out(page)

@@ -54,9 +54,10 @@ def test_readers_change_nothing_and_only_supervisors_take_a_supervisors_action(r
     c = case(registry)
     for reader in (AUDIT, ADMIN):
         assert code(lambda: permit(c, reader, action)) == "forbidden"
-    by_supervisor = CASE_ACTIONS[action].by == "supervisor"
+    # a supervisor's and the head's actions, and an opinion-only body's, are not staff's
+    not_staffs = CASE_ACTIONS[action].by != "step"
     staff_refused = code(lambda: permit(c, STAFF, action)) == "forbidden"
-    assert staff_refused == by_supervisor
+    assert staff_refused == not_staffs
 
 
 def test_the_checks_run_in_their_order_role_then_state_then_step_then_what_is_awaited(registry):
@@ -81,13 +82,29 @@ def test_four_eyes_the_one_who_asked_may_not_approve_another_supervisor_may(regi
     assert "approve" not in available(c, LEAD) and "approve" in available(c, LEAD2)
 
 
-def test_a_record_merges_into_the_steps_form_and_a_field_sent_empty_is_cleared(registry):
+def test_a_record_merges_into_the_steps_form_and_a_field_sent_empty_is_cleared_as_a_correction(registry):
     before = Record("criteria", "form", {"criteria": "HD 38", "seats": 9}, NOW)
     c = case(registry, records=[before])
-    ch = decide(c, STAFF, "record", {"fields": {"structure": "9 đồng chí", "seats": ""}})
+    ch = decide(c, STAFF, "record", {"fields": {"structure": "9 đồng chí", "seats": ""}, "reason": "chưa chốt"})
     assert ch.add == [("criteria", "form", {"criteria": "HD 38", "structure": "9 đồng chí"})]
     assert ch.supersede == [(["criteria"], ["form"])]
-    assert ch.payload == {"step": "criteria", "fields": {"structure": "9 đồng chí"}, "cleared": ["seats"]}
+    assert ch.payload == {"step": "criteria", "fields": {"structure": "9 đồng chí"}, "cleared": ["seats"],
+                          "corrected": {"seats": {"from": 9, "to": None}}, "reason": "chưa chốt"}
+
+
+def test_a_saved_value_changed_without_a_reason_is_refused_and_a_new_field_needs_none(registry):
+    c = case(registry, records=[Record("criteria", "form", {"criteria": "HD 38", "seats": 9}, NOW)])
+    with pytest.raises(Validation) as e:
+        decide(c, STAFF, "record", {"fields": {"seats": 7}})
+    assert e.value.key == "reason.correction" and e.value.fields == {"reason": "required"}
+    added = decide(c, STAFF, "record", {"fields": {"structure": "9 đồng chí"}})
+    assert [k for _, k, _ in added.add] == ["form"] and "corrected" not in added.payload
+
+
+def test_a_form_saved_unchanged_records_nothing(registry):
+    c = case(registry, records=[Record("criteria", "form", {"criteria": "HD 38", "seats": 9}, NOW)])
+    ch = decide(c, STAFF, "record", {"fields": {"criteria": "HD 38", "seats": "9"}})
+    assert ch.noop and ch.add == [] and ch.supersede == []
 
 
 def test_a_tally_without_quorum_is_refused_with_the_field_to_fix(registry):

@@ -122,7 +122,8 @@ def test_racing_clients_on_several_workers_each_race_has_exactly_one_winner(serv
 
     def fire(cid: int, r: int, k: int, v: int):
         resp = session.post(f"{server.base}/cases/{cid}/record", timeout=60,
-                            json={"expected_version": v, "fields": {"criteria": f"vòng {r} người {k}"}})
+                            json={"expected_version": v, "fields": {"criteria": f"vòng {r} người {k}"},
+                                  "reason": "sửa"})
         return cid, resp.status_code, resp.json()
 
     started = time.monotonic()
@@ -167,7 +168,7 @@ def test_sigkill_mid_load_leaves_no_half_changed_case_and_retries_do_not_duplica
         v, n = 1, 0
         while not stop.is_set() and n < 400:
             key = f"crash-{cid}-{n}"
-            body = {"expected_version": v, "fields": {"criteria": f"lần {n}"}}
+            body = {"expected_version": v, "fields": {"criteria": f"lần {n}"}, "reason": "sửa"}
             inflight[cid] = (key, body)
             try:
                 resp = s.post(f"{server.base}/cases/{cid}/record", json=body, headers={"Idempotency-Key": key},

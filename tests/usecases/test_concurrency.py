@@ -77,8 +77,10 @@ def test_two_records_with_the_same_expected_version_one_wins_one_gets_version_co
     for rnd in range(20):
         v = _version(wf, people.staff, cid)
         res = _race(
-            lambda: wf.cases.record(people.staff, cid, {"criteria": f"vòng {rnd} – người 1"}, expected_version=v),
-            lambda: wf.cases.record(people.staff2, cid, {"criteria": f"vòng {rnd} – người 2"}, expected_version=v))
+            lambda: wf.cases.record(people.staff, cid, {"criteria": f"vòng {rnd} – người 1"}, expected_version=v,
+                                    reason="sửa"),
+            lambda: wf.cases.record(people.staff2, cid, {"criteria": f"vòng {rnd} – người 2"}, expected_version=v,
+                                    reason="sửa"))
         ok = [r for r in res if isinstance(r, ActionResult)]
         lost = [r for r in res if isinstance(r, WorkflowError)]
         assert len(ok) == 1 and len(lost) == 1, f"round {rnd}: {res}"
@@ -101,7 +103,8 @@ def test_advance_racing_a_record_on_the_same_version_exactly_one_applies(wf, peo
         cid = _open(wf, people, f"Hồ sơ {rnd}")
         wf.cases.record(people.staff, cid, CRITERIA)
         res = _race(lambda: wf.cases.advance(people.staff, cid, expected_version=2),
-                    lambda: wf.cases.record(people.staff2, cid, {"structure": "11 đồng chí"}, expected_version=2))
+                    lambda: wf.cases.record(people.staff2, cid, {"structure": "11 đồng chí"}, expected_version=2,
+                                            reason="sửa"))
         ok = [r for r in res if isinstance(r, ActionResult)]
         assert len(ok) == 1, res
         assert all(r.code == "version_conflict" for r in res if isinstance(r, WorkflowError))
@@ -133,7 +136,8 @@ def test_concurrent_records_without_expected_version_never_apply_twice_on_one_ba
             barrier.wait()
             for n in range(per_thread):
                 try:
-                    r = wf.cases.record(actor, cid, {"criteria": f"luồng {i} lần {n}", "seats": i * 100 + n})
+                    r = wf.cases.record(actor, cid, {"criteria": f"luồng {i} lần {n}", "seats": i * 100 + n},
+                                       reason="sửa")
                 except VersionConflict as e:
                     r = e
                 with lock:
@@ -199,7 +203,8 @@ def test_an_idempotency_key_reused_for_a_different_request_is_refused_and_change
 def test_idempotency_keys_are_per_user_another_user_may_reuse_a_key(wf, people):
     cid = _open(wf, people)
     mine = wf.cases.record(people.staff, cid, {"criteria": "của người 1"}, idempotency_key="shared")
-    theirs = wf.cases.record(people.staff2, cid, {"criteria": "của người 1"}, idempotency_key="shared")
+    theirs = wf.cases.record(people.staff2, cid, {"criteria": "của người 2"}, idempotency_key="shared",
+                             reason="sửa")
     assert not mine.replayed and not theirs.replayed
     assert theirs.event_seq != mine.event_seq and theirs.case["version"] == 3
     assert len(_case_events(wf, cid)) == 3
@@ -284,9 +289,9 @@ def test_keyed_writers_racing_on_one_version_the_loser_gets_version_conflict_not
     for rnd in range(10):
         v = _version(wf, people.staff, cid)
         res = _race(lambda: wf.cases.record(people.staff, cid, {"criteria": f"{rnd}-1"}, expected_version=v,
-                                      idempotency_key=f"r{rnd}"),
+                                            idempotency_key=f"r{rnd}", reason="sửa"),
                     lambda: wf.cases.record(people.staff2, cid, {"criteria": f"{rnd}-2"}, expected_version=v,
-                                      idempotency_key=f"r{rnd}"))
+                                            idempotency_key=f"r{rnd}", reason="sửa"))
         ok = [r for r in res if isinstance(r, ActionResult)]
         assert len(ok) == 1 and not ok[0].replayed, res
         assert [r.code for r in res if isinstance(r, WorkflowError)] == ["version_conflict"]
@@ -301,7 +306,7 @@ def test_a_refused_request_does_not_use_up_its_idempotency_key(wf, people):
         wf.cases.record(people.staff, cid, {"seats": "chín"}, idempotency_key="retry-me-2")
     r = wf.cases.record(people.staff, cid, CRITERIA, expected_version=1, idempotency_key="retry-me")
     assert r.replayed is False and r.case["version"] == 2
-    r = wf.cases.record(people.staff, cid, {"seats": 7}, idempotency_key="retry-me-2")
+    r = wf.cases.record(people.staff, cid, {"seats": 7}, idempotency_key="retry-me-2", reason="sửa")
     assert r.replayed is False and r.case["version"] == 3
     assert len(_case_events(wf, cid)) == 3
 

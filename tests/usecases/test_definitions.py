@@ -264,7 +264,7 @@ def test_unknown_key_is_refused(tmp_path):
 
 def test_unknown_role_is_refused(tmp_path):
     msg = refusal(tmp_path, "appointment-internal", lambda d: d["steps"][1].__setitem__("role", "auditor"))
-    assert msg == "appointment-internal.v1.yaml: steps[1].role: 'auditor' is not one of 'staff', 'supervisor'"
+    assert msg == "appointment-internal.v1.yaml: steps[1].role: 'auditor' is not one of 'staff', 'supervisor', 'head'"
 
 
 def test_bad_effective_from_date_is_refused(tmp_path):

@@ -101,7 +101,8 @@ def test_scenario_runs_with_every_expectation_met(runs, name):
     out = json.loads(r.stdout)
     spec = yaml.safe_load((SCENARIOS / name).read_text(encoding="utf-8"))
 
-    assert set(out) == {"case", "results", "events", "audit_ok"}
+    assert set(out) == {"case", "results", "events", "audit_ok", "outcome", "steps", "expectations"}
+    assert out["expectations"] == []
     assert set(out["case"]) == {"state", "step_no", "status", "version"}
     assert isinstance(out["events"], int)
     assert out["audit_ok"] is True
@@ -250,3 +251,39 @@ def test_database_option_works_on_postgresql(tmp_path, pg_database):
     rows, n = count(pg_database)
     assert rows == [("Bổ nhiệm lại Trưởng phòng Kinh tế", "self-assessment", "open", "reappointment")]
     assert n == out["events"] and out["audit_ok"] is True
+
+
+# ---- the language's constructs (tests/scenarios/lang: its own definitions) ---------------------
+
+LANG = SCENARIOS / "lang"
+LANG_FILES = sorted(p.name for p in LANG.glob("*.yaml"))
+
+
+def test_every_language_scenario_states_what_must_hold_at_the_end():
+    for name in LANG_FILES:
+        spec = yaml.safe_load((LANG / name).read_text(encoding="utf-8"))
+        assert spec.get("definitions") == "definitions" and spec.get("expect"), name
+
+
+def test_the_language_scenarios_run_as_a_folder_one_line_each_all_met(tmp_path):
+    r = run(tmp_path, LANG)
+    lines = r.stdout.splitlines()
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert [line.split()[1] for line in lines] == LANG_FILES
+    assert all(line.startswith("ok ") for line in lines)
+
+
+def test_a_folder_with_one_unmet_expectation_exits_1_and_names_it(tmp_path):
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "definitions").symlink_to(LANG / "definitions")
+    spec = yaml.safe_load((LANG / "lang-seats-two-seats.yaml").read_text(encoding="utf-8"))
+    spec["expect"]["steps"]["nominate"]["Lê Văn An"] = "failed"
+    (folder / "wrong.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    (folder / "right.yaml").write_text((LANG / "lang-seats-two-seats.yaml").read_text(encoding="utf-8"),
+                                       encoding="utf-8")
+    r = run(tmp_path, folder)
+    assert r.returncode == 1
+    right, wrong = r.stdout.splitlines()
+    assert right.startswith("ok    right.yaml")
+    assert wrong.startswith("FAIL  wrong.yaml: at the end: steps.nominate.Lê Văn An is 'passed', expected 'failed'")

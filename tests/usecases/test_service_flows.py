@@ -164,7 +164,7 @@ def test_return_without_to_while_approval_is_pending_declines_and_stays_on_the_s
     assert d.steps["decision"].form == DECISION                           # the step's work is kept
     assert d.steps["decision"].approval == {"approved": False, "reason": "sai số quyết định"}
     assert code_of(lambda: wf.cases.approve(people.supervisor2, cid)) == "not_allowed"   # nothing pending any more
-    wf.cases.record(s, cid, {"decision_no": "46-QĐ/HU"})
+    wf.cases.record(s, cid, {"decision_no": "46-QĐ/HU"}, reason="sai số quyết định")    # a correction: its reason
     assert wf.cases.advance(s, cid).case["awaiting"] == "approval"
     assert wf.cases.approve(people.supervisor2, cid).case["state"] == "announcement"
 
@@ -188,12 +188,12 @@ def test_exactly_half_of_all_members_waits_for_the_head_who_accepts_and_the_case
     assert wf.cases.advance(s, cid).case["state"] == "decision"
 
 
-def test_exactly_half_and_the_head_rejects_the_vote_fails(wf, people):
+def test_exactly_half_and_the_head_rejects_the_vote_fails_and_waits_for_a_supervisors_decision(wf, people):
     s, lead = people.staff, people.supervisor
     cid = appointment(wf, people, "collective-3-ready")
     wf.cases.tally(s, cid, tally(10, {"Lê Văn C": {"agree": 5, "disagree": 5}}, members=10))
     r = wf.cases.head_decision(lead, cid, "Lê Văn C", False)
-    assert r.case["awaiting"] is None and r.info["result"]["passed"] is False
+    assert r.case["awaiting"] == "decision" and r.info["result"]["passed"] is False
     with pytest.raises(WorkflowError) as e:
         wf.cases.advance(s, cid)
     assert e.value.code == "guard_failed" and "did not pass" in e.value.message
@@ -203,10 +203,16 @@ def test_exactly_half_and_the_head_rejects_the_vote_fails(wf, people):
 def test_one_vote_over_half_passes_without_the_head_and_one_under_fails(wf, people):
     s = people.staff
     cid = appointment(wf, people, "collective-3-ready")
-    assert wf.cases.tally(s, cid, tally(10, {"Lê Văn C": {"agree": 4}}, members=10)).case["awaiting"] is None
+    # one under half of the members: the gate fails and the case waits for a supervisor's decision
+    assert wf.cases.tally(s, cid, tally(10, {"Lê Văn C": {"agree": 4}}, members=10)).case["awaiting"] == "decision"
     assert code_of(lambda: wf.cases.advance(s, cid)) == "guard_failed"
-    r = wf.cases.tally(s, cid, tally(10, {"Lê Văn C": {"agree": 6}}, members=10))
-    assert r.case["awaiting"] is None and r.info["result"]["passed"]
+    # re-entered, it is a correction: it needs a reason and takes effect once another approves it
+    assert code_of(lambda: wf.cases.tally(s, cid, tally(10, {"Lê Văn C": {"agree": 6}}, members=10))) == "validation"
+    r = wf.cases.tally(s, cid, tally(10, {"Lê Văn C": {"agree": 6}}, members=10), reason="đếm lại")
+    assert r.case["awaiting"] == "correction"
+    assert code_of(lambda: wf.cases.advance(s, cid)) == "guard_failed"
+    r = wf.cases.act(people.supervisor, cid, "approve_correction", {})
+    assert r.case["awaiting"] is None
     assert wf.cases.advance(s, cid).case["state"] == "decision"
 
 

@@ -88,7 +88,10 @@ class FakeUnitOfWork:
 
     def unit(self, unit_id):
         name, path = UNITS[unit_id]
-        return type("Unit", (), {"id": unit_id, "name": name, "path": path})
+        return type("Unit", (), {"id": unit_id, "name": name, "path": path, "head_user_id": None})
+
+    def delegations(self, unit_id):
+        return []
 
 
 class FakeStore:

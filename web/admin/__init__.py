@@ -111,7 +111,56 @@ def units():
         except WorkflowError as e:
             flash(error_text(e), "danger")
             errors, status = field_messages(e), e.http_status
-    return render_template("admin/units.html", units=wf().directory.list_units(uid()), values=values, errors=errors), status
+    people = {u.id: u.display_name for u in wf().directory.list_users(uid())}
+    return render_template("admin/units.html", units=wf().directory.list_units(uid()), values=values, errors=errors,
+                           heads_names=people), status
+
+
+# ---- the head of a unit, and deputies by delegation ----------------------------------------------
+
+def _unit_page(unit_id: int, status: int = 200, errors: dict | None = None, values=None):
+    heads = wf().heads.of_unit(uid(), unit_id)
+    unit = next(u for u in wf().directory.list_units(uid()) if u["id"] == unit_id)
+    eligible = [u for u in wf().directory.list_users(uid()) if u.role == "supervisor" and u.active
+                and unit["path"].startswith(u.unit_path)]
+    return render_template("admin/unit.html", unit=unit, heads=heads, eligible=eligible, errors=errors or {},
+                           values=values or {}), status
+
+
+def _heads_change(unit_id: int, call, done: str):
+    try:
+        call()
+    except WorkflowError as e:
+        if e.http_status == 404:
+            raise
+        flash(error_text(e), "danger")
+        return _unit_page(unit_id, e.http_status, field_messages(e), request.form)
+    flash(done, "success")
+    return redirect(url_for("admin.unit", unit_id=unit_id))
+
+
+@bp.get("/units/<int:unit_id>")
+def unit(unit_id: int):
+    return _unit_page(unit_id)
+
+
+@bp.post("/units/<int:unit_id>/head")
+def designate_head(unit_id: int):
+    return _heads_change(unit_id, lambda: wf().heads.designate(uid(), unit_id, as_int(request.form.get("user_id"))),
+                         _("Đã chỉ định người đứng đầu."))
+
+
+@bp.post("/units/<int:unit_id>/delegations")
+def delegate(unit_id: int):
+    f = request.form
+    return _heads_change(unit_id, lambda: wf().heads.delegate(uid(), unit_id, as_int(f.get("user_id")),
+                                                              f.get("valid_from"), f.get("valid_until"), f.get("reason")),
+                         _("Đã ghi ủy quyền."))
+
+
+@bp.post("/units/<int:unit_id>/delegations/<int:delegation_id>/revoke")
+def revoke_delegation(unit_id: int, delegation_id: int):
+    return _heads_change(unit_id, lambda: wf().heads.revoke(uid(), unit_id, delegation_id), _("Đã thu hồi ủy quyền."))
 
 
 # ---- definitions -------------------------------------------------------------------------------

@@ -31,23 +31,35 @@ SCHEMAS = {
     "Case": obj(["id", "procedure", "procedure_version", "title", "unit_id", "state", "step_no", "status", "version"], {
         "id": INT, "procedure": STR, "procedure_version": INT, "title": STR, "unit_id": INT, "unit_name": STR,
         "state": STR, "step_no": INT, "status": {"enum": ["open", "completed", "cancelled"]}, "version": INT,
-        "awaiting": {"enum": ["approval", "head_decision", None]}, "step_due": NSTR, "overdue": BOOL,
-        "opened_at": STR, "updated_at": STR}),
+        "awaiting": {"enum": ["approval", "head_decision", "decision", "correction", None]}, "step_due": NSTR,
+        "overdue": BOOL, "opened_at": STR, "updated_at": STR, "outcome": NSTR, "case_due": NSTR, "returned": BOOL}),
     "CaseList": obj(["items", "total", "page", "per_page", "pages", "total_exact"], {
         "items": {"type": "array", "items": ref("Case")}, "total": INT, "page": INT, "per_page": INT, "pages": INT,
         "total_exact": TOTAL_EXACT}),
     "ActionResult": obj(["case", "event_seq", "replayed"], {
-        "case": ref("Case"), "event_seq": NINT, "replayed": BOOL, "result": {"type": "object"},
-        "awaiting": NSTR}),
+        "case": ref("Case"), "event_seq": NINT, "replayed": BOOL, "result": {"type": ["object", "null"]},
+        "awaiting": NSTR, "unchanged": BOOL}),
     "CaseDetail": obj(["case", "current_step", "actions", "steps", "candidates"], {
         "case": ref("Case"), "current_step": NSTR,
         "actions": {"type": "array", "items": {"enum": list(ACTIONS)}},
         "return_targets": {"type": "array", "items": STR}, "candidates": {"type": "array", "items": STR},
         "nominees": {"type": "array", "items": STR}, "approval_requested_by": NSTR,
         "steps": {"type": "object", "additionalProperties": {"type": "object"}},
-        "timeline": {"type": "object", "additionalProperties": {"type": "object"}}}),
+        "timeline": {"type": "object", "additionalProperties": {"type": "object"}},
+        "conditions": {"type": "array", "items": {"type": "object"},
+                       "description": "the current step's conditions on recorded facts, judged (met, unmet, unknown, waived)"},
+        "deadlines": {"type": "array", "items": {"type": "object"},
+                      "description": "deadlines anchored on recorded dates, with their dates and whether they are met"},
+        "lawful_next": {"type": "array", "items": obj(["kind", "target"], {
+            "kind": {"enum": ["return", "go", "end"]}, "target": STR}),
+            "description": "after a failed gate: what a supervisor may decide (decide: outcome or to)"},
+        "blocked": {"type": ["object", "null"], "description": "why the step's judged result blocks it"},
+        "last_return": {"type": ["object", "null"], "description": "the return that sent the case to this step"},
+        "corrections": {"type": "object", "additionalProperties": {"type": "array"},
+                        "description": "each step's form corrections: the earlier values, why, who, when"}}),
     "Event": obj(["seq", "at", "actor", "role", "kind", "payload", "hash"], {
         "seq": INT, "case_id": NINT, "at": STR, "actor": STR, "role": STR, "unit_id": NINT, "kind": STR,
+        "actor_name": {"type": ["string", "null"], "description": "the actor's full name as it is now (the record keeps the user name)"},
         "from_state": NSTR, "to_state": NSTR, "payload": {"type": "object"}, "hash": STR}),
     "EventList": obj(["items", "total", "page", "per_page", "pages", "total_exact"], {
         "items": {"type": "array", "items": ref("Event")}, "total": INT, "page": INT, "per_page": INT, "pages": INT,
@@ -59,10 +71,13 @@ SCHEMAS = {
         "key": STR, "version": INT, "title": TEXT, "effective_from": STR, "steps_count": INT,
         "legal_basis": {"type": "array", "items": {"type": "object"}}, "steps": {"type": "array"},
         "transitions": {"type": "array"}, "vote_rules": {"type": "array"}, "fingerprint": STR,
-        "versions": {"type": "array", "items": INT}}),
+        "versions": {"type": "array", "items": INT},
+        "outcomes": {"type": "array", "items": {"type": "object"}, "description": "the named ways a case ends"},
+        "deadlines": {"type": "array", "items": {"type": "object"},
+                      "description": "deadlines anchored on recorded dates, for the whole case"}}),
     "ProcedureList": obj(["items"], {"items": {"type": "array", "items": ref("Procedure")}}),
     "User": obj(["id", "username", "display_name", "role", "unit_id", "active"], {
-        "id": INT, "username": STR, "display_name": STR, "role": {"enum": ["staff", "supervisor", "auditor", "admin"]},
+        "id": INT, "username": STR, "display_name": STR, "role": {"enum": ["staff", "supervisor", "auditor", "admin", "inspection"]},
         "unit_id": INT, "unit_name": STR, "active": BOOL}),
 }
 

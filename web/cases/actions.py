@@ -28,7 +28,12 @@ VIEWS: dict[str, ActionView] = {
     "request_approval": ActionView("request-approval", FORM, N_("Đã trình lãnh đạo phê duyệt.")),
     "approve": ActionView("approve", FORM, N_("Đã phê duyệt.")),
     "return": ActionView("return", FORM, N_("Đã trả lại hồ sơ.")),
+    "decide": ActionView("decide", FORM, N_("Đã ghi quyết định hướng xử lý."), N_("Hồ sơ đã kết thúc với kết quả đã chọn.")),
     "head_decision": ActionView("head-decision", FORM, N_("Đã ghi quyết định của người đứng đầu.")),
+    "approve_correction": ActionView("approve-correction", FORM, N_("Đã phê duyệt bản sửa; kết quả kiểm phiếu mới có "
+                                                                   "hiệu lực.")),
+    "reject_correction": ActionView("reject-correction", FORM, N_("Đã từ chối bản sửa; kết quả cũ giữ nguyên.")),
+    "opinion": ActionView("opinion", FORM, N_("Đã ghi ý kiến.")),
     "cancel": ActionView("cancel", FORM, N_("Đã hủy hồ sơ.")),
 }
 ON_THE_CASE_PAGE = {v.slug: name for name, v in VIEWS.items() if v.place != PAGE}   # slug -> action

@@ -5,7 +5,8 @@ from flask import Blueprint
 
 from ..auth_session import require_login
 from ..engine import wf
-from ..history import describe, field_value
+from ..errors import error_text
+from ..history import describe, field_value, outcome_title
 from .actions import VIEWS
 
 bp = Blueprint("cases", __name__)
@@ -39,3 +40,20 @@ def describe_event(e, d=None):
 @bp.app_template_global()
 def show_value(field, v):
     return field_value(field, v)
+
+
+@bp.app_template_global()
+def said(e, step=None) -> str:
+    """An engine error (a failed gate, a condition) as the page's sentence."""
+    return error_text(e, step)
+
+
+@bp.app_template_global()
+def outcome_name(d, key) -> str:
+    return outcome_title(d, key)
+
+
+@bp.app_template_global()
+def today():
+    """The workflow's day (its clock, in Vietnam)."""
+    return wf().ctx.today()

@@ -56,47 +56,67 @@ def _edit_value(field, v):
 def record(case_id: int):
     detail = _form_detail(case_id, "record")
     step = detail.step
-    values = {f.key: detail.steps[step.key].form.get(f.key) for f in step.form}
-    errors, status = {}, 200
+    saved = detail.steps[step.key].form
+    # nothing saved here since a return: the form opens with what was recorded before it
+    earlier = detail.prefill.get(step.key) if not saved else None
+    values = {f.key: (saved or earlier or {}).get(f.key) for f in step.form}
+    errors, status, reason = {}, 200, None
     if request.method == "POST":
-        fields = forms.record_fields(step, request.form)
+        fields, reason = forms.record_fields(step, request.form), request.form.get("reason") or None
         try:
-            wf().cases.record(uid(), case_id, fields, **forms.guard(request.form))
-            return _saved(case_id, _(VIEWS["record"].done))
+            r = wf().cases.record(uid(), case_id, fields, reason=reason, **forms.guard(request.form))
+            return _saved(case_id, _("Không có thay đổi nào; không ghi gì thêm.") if r.info.get("unchanged")
+                          else _(VIEWS["record"].done), "info" if r.info.get("unchanged") else "success")
         except WorkflowError as e:
             errors, status = _form_error(e, detail)
             values = {**values, **fields}
     return render_template("cases/record.html", c=detail, d=detail.definition, s=detail.summary, step=step,
-                           values=values, errors=errors, show=_edit_value), status
+                           values=values, errors=errors, show=_edit_value, saved=bool(saved), reason=reason,
+                           prefilled=bool(earlier)), status
 
 
 # ---- the conference tally ------------------------------------------------------------------------
 
+def _new_round(detail) -> list[str]:
+    """Who a new round is among (those tied at the cut), or [] when the step holds no such tie."""
+    step = detail.step
+    res = detail.steps[step.key].tally_result
+    return list(res.outcome.tied) if res is not None and res.outcome.tied and step.tallies is None else []
+
+
 def _recorded(detail) -> forms.TallyForm:
-    """The tally form as the step holds it: its recorded tally, else the case's candidates, no votes."""
+    """The tally form as the step holds it: its recorded tally (to correct it), else the case's
+    candidates (or, for a new round, those tied), no votes; with several tallies at the step, a new
+    body's blank form."""
     step = detail.step
     rec, measures = detail.steps[step.key], step.vote.measures
-    t = rec.tally
-    known = [n for n in detail.candidates if not (t and n in t.nominees)]
+    t = rec.tally if step.tallies is None and not _new_round(detail) else None
+    known = _known(detail) if t is None else [n for n in detail.candidates if not (t and n in t.nominees)]
     rows = [{"name": n, **{m: t.counts(n).get(m, "") for m in measures}, "nominee": n in t.nominees}
             for n in t.names] if t else []
     rows += [{"name": n, **{m: "" for m in measures}, "nominee": False} for n in known if not t or n not in t.names]
-    counts = {k: getattr(t, k) if t else "" for k in (*COUNTS, "members")}
-    counts.update(held_on=(t.held_on if t else "") or "", place=(t.place if t else "") or "")
+    counts = {k: getattr(t, k) if t else "" for k in (*COUNTS, "members", "excused")}
+    counts.update({k: (getattr(t, k) if t else "") or "" for k in ("held_on", "place", "excused_reason", "body")})
     return forms.TallyForm(counts, rows)
 
 
 def _known(detail) -> list[str]:
+    tied = _new_round(detail)
+    if tied:
+        return tied
     t = detail.steps[detail.step.key].tally
     return [n for n in detail.candidates if not (t and n in t.nominees)]
 
 
 def _tally_page(detail, sent: forms.TallyForm, errors: dict | None = None, status: int = 200,
                 figures: Live | None = None):
-    rule = detail.step.vote
+    rule, rec = detail.step.vote, detail.steps[detail.step.key]
+    tied = _new_round(detail)
     return render_template("cases/tally.html", c=detail, d=detail.definition, s=detail.summary, step=detail.step,
                            rule=rule, rows=sent.rows, known=_known(detail), counts=sent.counts, errors=errors or {},
-                           members_needed="members" in (rule.base, rule.quorum_of), live=figures or Live()), status
+                           members_needed=rule.needs_members, live=figures or Live(), tied=tied,
+                           round_no=(rec.tally_result.round + 1) if tied else None,
+                           correcting=bool(rec.tallies) and not tied, reason=request.form.get("reason", "")), status
 
 
 @bp.route("/cases/<int:case_id>/tally", methods=["GET", "POST"])
@@ -109,9 +129,15 @@ def tally(case_id: int):
         if sent.twice:   # a mapping cannot hold one name twice: say so instead of keeping one row
             raise InvalidTally("tally.name_listed_twice",
                                fields={f"candidates.{n}": Problem("tally.name_twice") for n in sent.twice})
-        r = wf().cases.tally(uid(), case_id, sent.tally, **forms.guard(request.form))
+        r = wf().cases.tally(uid(), case_id, sent.tally, reason=request.form.get("reason") or None,
+                             **forms.guard(request.form))
     except WorkflowError as e:
         return _tally_page(detail, sent, *_form_error(e, detail))
+    if r.info.get("unchanged"):
+        return _saved(case_id, _("Số liệu giống kết quả đã ghi; không ghi gì thêm."), "info")
+    if r.case.get("awaiting") == "correction":
+        return _saved(case_id, _("Đã ghi bản sửa kết quả kiểm phiếu; bản sửa có hiệu lực khi một lãnh đạo khác "
+                                 "phê duyệt."), "warning")
     if r.case.get("awaiting") == "head_decision":
         return _saved(case_id, _("Đã ghi kết quả kiểm phiếu. Có người đúng bằng ngưỡng: chờ người đứng đầu quyết "
                                  "định."), "warning")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from ..domain.definition import Definition, Registry, parse
+from ..domain.definition import Definition, Registry
+from ..domain.language import parse
 from ..domain.errors import DefinitionError, Problem
 
 # libyaml's C parser when PyYAML was built with it (the wheels are): ~10× faster, same results

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from sqlalchemy import Boolean, DateTime
+from sqlalchemy import Boolean, Date, DateTime
 
 from .sql import Runner, Statement, Updates
 
 DT, BOOL = DateTime(timezone=True), Boolean()
-UNIT_BY_ID = Statement("SELECT id, name, parent_id, path FROM units WHERE id = :unit_id",
-                       columns=("id", "name", "parent_id", "path"))
+UNIT_BY_ID = Statement("SELECT id, name, parent_id, path, head_user_id FROM units WHERE id = :unit_id",
+                       columns=("id", "name", "parent_id", "path", "head_user_id"))
 TOP_UNIT_NAMED = Statement("SELECT id FROM units WHERE name = :name AND parent_id IS NULL", columns=("id",))
 CHILD_UNIT_NAMED = Statement("SELECT id FROM units WHERE name = :name AND parent_id = :parent_id", columns=("id",))
 INSERT_UNIT = Statement("INSERT INTO units (name, parent_id, path, created_at) VALUES (:name, :parent_id, '', "
@@ -34,6 +34,19 @@ REVOKE_TOKEN = Statement("UPDATE api_tokens SET revoked_at = :now WHERE id = :to
                          "AND revoked_at IS NULL", types={"now": DT})
 TOKEN_USER = Statement("SELECT user_id FROM api_tokens WHERE token_hash = :token_hash AND revoked_at IS NULL",
                        columns=("user_id",))
+SET_HEAD = Statement("UPDATE units SET head_user_id = :user_id WHERE id = :unit_id")
+UNIT_HEAD = Statement("SELECT head_user_id FROM units WHERE id = :unit_id", columns=("head_user_id",))
+DELEGATIONS = Statement(
+    "SELECT id, unit_id, user_id, valid_from, valid_until, reason, created_by, created_at, revoked_at "
+    "FROM head_delegations WHERE unit_id = :unit_id ORDER BY id",
+    columns=("id", "unit_id", "user_id", "valid_from", "valid_until", "reason", "created_by", "created_at",
+             "revoked_at"), types={"valid_from": Date(), "valid_until": Date(), "created_at": DT, "revoked_at": DT})
+INSERT_DELEGATION = Statement(
+    "INSERT INTO head_delegations (unit_id, user_id, valid_from, valid_until, reason, created_by, created_at) "
+    "VALUES (:unit_id, :user_id, :valid_from, :valid_until, :reason, :created_by, :created_at) RETURNING id",
+    columns=("id",), types={"valid_from": Date(), "valid_until": Date(), "created_at": DT})
+REVOKE_DELEGATION = Statement("UPDATE head_delegations SET revoked_at = :now WHERE id = :delegation_id "
+                              "AND unit_id = :unit_id AND revoked_at IS NULL", types={"now": DT})
 UPDATE_USER = Updates("users", {"display_name": None, "password_hash": None, "role": None, "unit_id": None,
                                 "active": BOOL, "failed_logins": None, "locked_until": DT, "last_login_at": DT,
                                 "locale": None}, "id = :b_id")
@@ -44,7 +57,7 @@ class PeopleRepository:
         self.sql = runner
 
     def unit(self, unit_id: int):
-        """(id, name, parent_id, path) of a unit, or None."""
+        """(id, name, parent_id, path, head_user_id) of a unit, or None."""
         return self.sql.first(UNIT_BY_ID, {"unit_id": unit_id})
 
     def unit_named(self, name: str, parent_id: int | None) -> int | None:
@@ -89,3 +102,21 @@ class PeopleRepository:
     def token_user(self, token_hash: str) -> int | None:
         r = self.sql.first(TOKEN_USER, {"token_hash": token_hash})
         return None if r is None else r.user_id
+
+    # ---- the head of a unit, and deputies by delegation -------------------------------------------
+    def unit_head(self, unit_id: int) -> int | None:
+        r = self.sql.first(UNIT_HEAD, {"unit_id": unit_id})
+        return None if r is None else r.head_user_id
+
+    def set_unit_head(self, unit_id: int, user_id: int | None) -> None:
+        self.sql.run(SET_HEAD, {"unit_id": unit_id, "user_id": user_id})
+
+    def delegations(self, unit_id: int) -> list:
+        """Every delegation recorded for the unit's head, revoked ones too, oldest first."""
+        return list(self.sql.run(DELEGATIONS, {"unit_id": unit_id}))
+
+    def add_delegation(self, values: Mapping[str, Any]) -> int:
+        return self.sql.first(INSERT_DELEGATION, values).id
+
+    def revoke_delegation(self, unit_id: int, delegation_id: int, now) -> bool:
+        return self.sql.count(REVOKE_DELEGATION, {"unit_id": unit_id, "delegation_id": delegation_id, "now": now}) == 1

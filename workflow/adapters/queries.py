@@ -13,11 +13,11 @@ import json
 import re
 from typing import Any
 
-from sqlalchemy import Integer, String, column, func, literal, select, text, tuple_, union_all, values
+from sqlalchemy import Integer, String, column, func, literal, or_, select, text, tuple_, union_all, values
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from ..domain.case import AWAIT_APPROVAL, AWAIT_HEAD, OPEN, CaseRow
+from ..domain.case import AWAIT_APPROVAL, AWAIT_CORRECTION, AWAIT_DECISION, AWAIT_HEAD, OPEN, CaseRow
 from ..domain.people import User
 from ..domain.permissions import SEES_SYSTEM_EVENTS
 from ..domain.search import Needle
@@ -27,11 +27,12 @@ from .tables import api_tokens, cases, events, records, units, users
 from .times import as_utc
 
 COUNT_WINDOW = 1000
+SUPERVISOR_WAITS = (AWAIT_APPROVAL, AWAIT_HEAD, AWAIT_DECISION, AWAIT_CORRECTION)
 _NEWEST = (cases.c.updated_at.desc(), cases.c.id.desc())      # the case list's order
 _SUMMARY = (cases.c.id, cases.c.definition_key, cases.c.definition_version, cases.c.title, cases.c.unit_id,
             cases.c.state, cases.c.status, cases.c.version, cases.c.step_started_at, cases.c.step_due,
             cases.c.awaiting, cases.c.approval_requested_by, cases.c.opened_by, cases.c.opened_at,
-            cases.c.updated_at, units.c.name.label("unit_name"))
+            cases.c.updated_at, units.c.name.label("unit_name"), cases.c.outcome, cases.c.case_due, cases.c.returned)
 _SLUG = re.compile(r"[a-z][a-z0-9_-]*\Z")
 
 
@@ -46,7 +47,8 @@ def case_row(m) -> CaseRow:
     return CaseRow(m["id"], m["definition_key"], m["definition_version"], m["title"], m["unit_id"], m["state"],
                    m["status"], m["version"], as_utc(m["step_started_at"]), m["step_due"], m["awaiting"],
                    m["approval_requested_by"], m["opened_by"], as_utc(m["opened_at"]), as_utc(m["updated_at"]),
-                   unit_name=m["unit_name"] or "")
+                   unit_name=m["unit_name"] or "", outcome=m["outcome"], case_due=m["case_due"],
+                   returned=bool(m["returned"]))
 
 
 @functools.lru_cache(maxsize=32)
@@ -108,7 +110,7 @@ class Queries:
             if v:
                 cond.append(col == v)
         if overdue_before:
-            cond += [cases.c.status == OPEN, cases.c.step_due < overdue_before]
+            cond += [cases.c.status == OPEN, or_(cases.c.step_due < overdue_before, cases.c.case_due < overdue_before)]
         index: list = []
         if needle is not None:
             index, exact = matches(self.dialect, needle)
@@ -171,7 +173,8 @@ class Queries:
             parts.append((base + [cases.c.awaiting.is_(None), at_steps(self.dialect, my_steps)],
                           (cases.c.awaiting, *order)))
         if user.role == "supervisor":
-            parts.append((base + [cases.c.awaiting.in_([AWAIT_APPROVAL, AWAIT_HEAD])], order))
+            # an approval, the head's decision, a decision after a failed gate, a corrected tally to approve
+            parts.append((base + [cases.c.awaiting.in_(SUPERVISOR_WAITS)], order))
         if not parts:
             return [], 0, True
         firsts = [select(cases.c.id, cases.c.step_started_at).where(*cond).order_by(*by).limit(limit).subquery()
@@ -199,11 +202,35 @@ class Queries:
         return out
 
     def case_events(self, case_id: int, *, moves_only: bool = False) -> list[dict]:
-        """A case's events in order (`moves_only`: those that name a state)."""
-        q = select(events).where(events.c.case_id == case_id)
+        """A case's events in order (`moves_only`: those that name a state), each with the actor's full
+        name as it is now (`actor_name`; the record keeps the user name)."""
+        q = select(events, users.c.display_name.label("actor_name")).outerjoin(
+            users, users.c.id == events.c.actor_id).where(events.c.case_id == case_id)
         if moves_only:
             q = q.where(events.c.to_state.is_not(None))
         return self._events(q.order_by(events.c.seq))
+
+    def corrections(self, case_id: int) -> dict[str, list[dict]]:
+        """Each step's form corrections, oldest first, from the record (the events that changed a saved
+        value): each field's earlier value, why, who, when."""
+        out: dict[str, list[dict]] = {}
+        q = (select(events.c.payload, events.c.at, events.c.actor, users.c.display_name)
+             .outerjoin(users, users.c.id == events.c.actor_id)
+             .where(events.c.case_id == case_id, events.c.kind == "form_recorded").order_by(events.c.seq))
+        for r in self.c.execute(q):
+            p = json.loads(r.payload)
+            if p.get("corrected"):
+                out.setdefault(p["step"], []).append({"changes": p["corrected"], "reason": p.get("reason"),
+                                                      "at": as_utc(r.at), "by": r.display_name or r.actor,
+                                                      "login": r.actor})
+        return out
+
+    def earlier_forms(self, case_id: int) -> dict[str, dict]:
+        """Each step's latest form set aside (by a return): what its page opens filled in with."""
+        rows = self.c.execute(select(records.c.step_key, records.c.payload).where(
+            records.c.case_id == case_id, records.c.kind == "form", records.c.superseded.is_(True))
+            .order_by(records.c.id)).all()
+        return {r.step_key: r.payload for r in rows}
 
     def event_page(self, user: User, filters: dict, page: int, per_page: int) -> tuple[list[dict], int, bool]:
         """The auditor's search. Each event's case (and its unit) joined by primary key, not a
@@ -228,7 +255,8 @@ class Queries:
         total, exact = self._count_upto(select(events.c.seq).select_from(found).where(*cond), offset, per_page)
         seqs = select(events.c.seq).select_from(found).where(*cond).order_by(events.c.seq.desc()) \
             .limit(per_page).offset(offset)          # a deferred join, as in the case list
-        items = self._events(select(events).where(events.c.seq.in_(seqs)).order_by(events.c.seq.desc())) \
+        items = self._events(select(events, users.c.display_name.label("actor_name")).outerjoin(
+            users, users.c.id == events.c.actor_id).where(events.c.seq.in_(seqs)).order_by(events.c.seq.desc())) \
             if offset < total else []
         self._name_cases(items)
         return items, total, exact
@@ -276,7 +304,7 @@ class Queries:
     def units(self, user: User) -> list[dict]:
         rows = self.c.execute(select(units).where(scope.in_tree(units.c.path, user)).order_by(units.c.path)).all()
         return [{"id": r.id, "name": r.name, "parent_id": r.parent_id, "path": r.path,
-                 "depth": r.path.count("/") - 2} for r in rows]
+                 "depth": r.path.count("/") - 2, "head_user_id": r.head_user_id} for r in rows]
 
     def users(self, user: User) -> list:
         return self.c.execute(select(users, units.c.path, units.c.name.label("unit_name"))

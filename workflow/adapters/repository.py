@@ -17,7 +17,8 @@ from .sql import Runner, Statement, Updates
 from .times import as_utc
 
 DT, DATE, BOOL, JSN = DateTime(timezone=True), Date(), Boolean(), JSON()
-CASE_TYPES = {"step_started_at": DT, "step_due": DATE, "opened_at": DT, "updated_at": DT}
+CASE_TYPES = {"step_started_at": DT, "step_due": DATE, "opened_at": DT, "updated_at": DT, "case_due": DATE,
+              "returned": BOOL}
 
 USER_COLUMNS = ("id", "username", "display_name", "role", "unit_id", "active", "locale", "password_hash",
                 "path", "unit_name")
@@ -25,11 +26,11 @@ _USER_SQL = ("users.id, users.username, users.display_name, users.role, users.un
              "users.password_hash, units.path, units.name")
 CASE_COLUMNS = ("id", "definition_key", "definition_version", "title", "unit_id", "state", "status", "version",
                 "step_started_at", "step_due", "awaiting", "approval_requested_by", "opened_by", "opened_at",
-                "updated_at", "unit_path", "unit_name", "search")
+                "updated_at", "unit_path", "unit_name", "search", "outcome", "case_due", "returned", "unit_head_id")
 _CASE_SQL = ("cases.id, cases.definition_key, cases.definition_version, cases.title, cases.unit_id, cases.state, "
              "cases.status, cases.version, cases.step_started_at, cases.step_due, cases.awaiting, "
              "cases.approval_requested_by, cases.opened_by, cases.opened_at, cases.updated_at, case_unit.path, "
-             "case_unit.name, cases.search")
+             "case_unit.name, cases.search, cases.outcome, cases.case_due, cases.returned, case_unit.head_user_id")
 
 USER_BY_ID = Statement(f"SELECT {_USER_SQL} FROM users JOIN units ON units.id = users.unit_id WHERE users.id = :user_id",
                        columns=USER_COLUMNS, types={"active": BOOL})
@@ -45,18 +46,23 @@ USER_AND_CASE = Statement(
     types={"active": BOOL, **{f"c_{k}": t for k, t in CASE_TYPES.items()}})
 # (the condition word for word as ix_records_live's: a partial index serves only the queries that say so)
 RECORDS_OF_CASE = Statement(
-    "SELECT step_key, kind, payload, created_at FROM records WHERE case_id = :case_id AND superseded IS {false} "
-    "ORDER BY id", columns=("step_key", "kind", "payload", "created_at"), types={"payload": JSN, "created_at": DT})
+    "SELECT step_key, kind, payload, created_at, id, actor_id FROM records WHERE case_id = :case_id "
+    "AND superseded IS {false} ORDER BY id", columns=("step_key", "kind", "payload", "created_at", "id", "actor_id"),
+    types={"payload": JSN, "created_at": DT})
+# set aside one by one (a corrected tally, an opinion replaced): by id, within the case
+SUPERSEDE_ONE = Statement("UPDATE records SET superseded = :superseded WHERE id = :record_id AND case_id = :case_id",
+                          types={"superseded": BOOL})
 INSERT_RECORD = Statement(
     "INSERT INTO records (case_id, step_key, kind, payload, actor_id, created_at, superseded) "
     "VALUES (:case_id, :step_key, :kind, :payload, :actor_id, :created_at, :superseded)",
     types={"payload": JSN, "created_at": DT, "superseded": BOOL})
 INSERT_CASE = Statement(
     "INSERT INTO cases (definition_key, definition_version, title, unit_id, state, status, version, step_started_at, "
-    "step_due, awaiting, approval_requested_by, opened_by, opened_at, updated_at, search, search_fold) VALUES "
+    "step_due, awaiting, approval_requested_by, opened_by, opened_at, updated_at, search, search_fold, case_due, "
+    "returned) VALUES "
     "(:definition_key, :definition_version, :title, :unit_id, :state, :status, :version, :step_started_at, "
-    ":step_due, :awaiting, :approval_requested_by, :opened_by, :opened_at, :updated_at, :search, :search_fold) "
-    "RETURNING id", columns=("id",), types=CASE_TYPES)
+    ":step_due, :awaiting, :approval_requested_by, :opened_by, :opened_at, :updated_at, :search, :search_fold, "
+    ":case_due, :returned) RETURNING id", columns=("id",), types=CASE_TYPES)
 PINNED = Statement("SELECT fingerprint FROM definition_versions WHERE key = :key AND version = :version",
                    columns=("fingerprint",))
 PIN = Statement("INSERT INTO definition_versions (key, version, fingerprint, first_used_at) "
@@ -72,7 +78,8 @@ REMEMBER = Statement("INSERT INTO idempotency_keys (user_id, key, request, respo
                      types={"response": JSN, "created_at": DT})
 # the columns an action sets; the version it was read at is in the WHERE (optimistic locking)
 UPDATE_CASE = Updates("cases", {**dict.fromkeys(("title", "unit_id", "state", "status", "version", "awaiting",
-                                                 "approval_requested_by", "search", "search_fold")), **CASE_TYPES},
+                                                 "approval_requested_by", "search", "search_fold", "outcome")),
+                                **CASE_TYPES},
                       "id = :b_id AND version = :b_version")
 
 
@@ -87,6 +94,7 @@ def case_from(values: Iterable[Any]) -> CaseRow:
     r = dict(zip(CASE_COLUMNS, values))
     for k in ("step_started_at", "opened_at", "updated_at"):
         r[k] = as_utc(r[k])
+    r["returned"] = bool(r["returned"])
     return CaseRow(**r)
 
 
@@ -119,7 +127,7 @@ class CaseRepository:
         return None if r is None else case_from(r)
 
     def records(self, case_id: int) -> list[Record]:
-        return [Record(r.step_key, r.kind, r.payload, as_utc(r.created_at))
+        return [Record(r.step_key, r.kind, r.payload, as_utc(r.created_at), r.actor_id, r.id)
                 for r in self.sql.run(RECORDS_OF_CASE, {"case_id": case_id})]
 
     def save(self, row: CaseRow, values: Mapping[str, Any], change: Change, actor_id: int) -> bool:
@@ -134,6 +142,8 @@ class CaseRepository:
             self.sql.run(supersede_statement(len(steps), len(kinds)), {
                 "case_id": row.id, "superseded": True, **{f"s{i}": s for i, s in enumerate(steps)},
                 **{f"k{i}": k for i, k in enumerate(kinds)}})
+        for record_id in change.supersede_ids:
+            self.sql.run(SUPERSEDE_ONE, {"record_id": record_id, "case_id": row.id, "superseded": True})
         now = values["updated_at"]
         for step_key, kind, payload in change.add:
             self.sql.run(INSERT_RECORD, {"case_id": row.id, "step_key": step_key, "kind": kind, "payload": payload,
@@ -145,7 +155,8 @@ class CaseRepository:
 
     def insert(self, values: Mapping[str, Any]) -> int:
         """A new case; its id."""
-        return self.sql.first(INSERT_CASE, {**values, "search_fold": fold(values["search"])}).id
+        return self.sql.first(INSERT_CASE, {"case_due": None, "returned": False, **values,
+                                            "search_fold": fold(values["search"])}).id
 
     def pinned(self, key: str, version: int) -> str | None:
         """The fingerprint a definition version was first used with, if it was."""

@@ -5,7 +5,7 @@ triggers: it is not in `metadata`); PostgreSQL a pg_trgm GIN index on the same c
 from __future__ import annotations
 
 from sqlalchemy import (DDL, JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer,
-                        LargeBinary, MetaData, String, Table, Text, UniqueConstraint, event)
+                        LargeBinary, MetaData, String, Table, Text, UniqueConstraint, event, false)
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -22,6 +22,8 @@ units = Table(
     # materialised path '/1/4/9/': a unit's subtree is every path starting with its own
     Column("path", String(1000), nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # the unit's head (người đứng đầu), designated by an administrator (migration 0009)
+    Column("head_user_id", Integer, ForeignKey("users.id", use_alter=True), nullable=True),
     UniqueConstraint("parent_id", "name"),
     Index("ix_units_path", "path"),
 )
@@ -63,6 +65,11 @@ cases = Table(
     # diacritics (workflow/domain/search.py); kept by the repository (migration 0008)
     Column("search", Text, nullable=False, server_default=""),
     Column("search_fold", Text, nullable=False, server_default=""),
+    # the definition language (migration 0009): the outcome a case ended with; the nearest deadline
+    # anchored on a recorded date not yet met; sent back to its step and not yet left forward
+    Column("outcome", String(40), nullable=True),
+    Column("case_due", Date, nullable=True),
+    Column("returned", Boolean, nullable=False, server_default=false()),
     # The case list is ordered by updated_at; these serve its common filters and their capped count.
     # (id last: PostgreSQL finds and skips a page's ids in the index alone, as SQLite does with rowid)
     Index("ix_cases_unit_status_updated", "unit_id", "status", "updated_at"),
@@ -201,6 +208,21 @@ definition_versions = Table(
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("fingerprint", String(64), nullable=False),
     Column("first_used_at", DateTime(timezone=True), nullable=False),
+)
+
+# Deputies of a unit's head: a recorded delegation (who, from, until); revoked, it stays on record.
+head_delegations = Table(
+    "head_delegations", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("unit_id", Integer, ForeignKey("units.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("reason", String(300), nullable=False),
+    Column("created_by", Integer, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Index("ix_head_delegations_unit_id", "unit_id"),
 )
 
 api_tokens = Table(

@@ -1,24 +1,23 @@
-"""Procedure definitions as frozen objects: `parse(data, …)` checks a mapping (what a YAML file
-holds) against the JSON schema and the rules no schema can say, and builds a Definition. Reading
-files is the adapters' business (workflow/adapters/definitions.py).
+"""Procedure definitions as frozen objects. `language.parse(data, …)` checks a mapping (what a
+YAML file holds) against the JSON schema and the rules no schema can say, and builds a
+Definition; reading files is the adapters' business (workflow/adapters/definitions.py).
 
-A bad definition is refused with a DefinitionError whose message names the file, the path inside
-it and what is wrong: `x.v1.yaml: transitions[3].dest: unknown step 'decison'`."""
+The language (definitions/README.md): steps with forms (fields with ranges), votes (bases,
+gates, seats, ties at the cut, outside names, several tallies per step), conditions on recorded
+facts, deadlines anchored on recorded dates, who records a step and which bodies only give an
+opinion there, and named outcomes that transitions may end a case with."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
-from typing import Any, Iterable, Mapping
 
-import jsonschema
-
-from .errors import DefinitionError, Problem
-from .rules import LevelRule, parse_fraction
+from .errors import DefinitionError
+from .rules import LevelRule
 
 COMPLETED, CANCELLED = "completed", "cancelled"
+PASSED_WHEN, FAILED_WHEN = "passed", "failed"
 
 
 @dataclass(frozen=True)
@@ -31,6 +30,40 @@ class Text:
 
     def __str__(self) -> str:
         return self.vi
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a rule comes from: an article (`cite`), or `check` — not confirmed in a text, and why."""
+    cite: str | None = None
+    check: str | None = None
+
+    @property
+    def checked(self) -> bool:
+        return self.cite is None and self.check is not None
+
+    def to_dict(self) -> dict:
+        return {"cite": self.cite, "check": self.check}
+
+
+NO_SOURCE = Source()
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A recorded value: a field of a step's form, or `today` (the day the step is left)."""
+    step: str | None
+    field: str | None
+
+    @property
+    def today(self) -> bool:
+        return self.field is None
+
+    def __str__(self) -> str:
+        return "today" if self.today else f"{self.step}.{self.field}"
+
+
+TODAY = Ref(None, None)
 
 
 @dataclass(frozen=True)
@@ -47,6 +80,10 @@ class Field:
     required: bool = False
     help: Text | None = None
     choices: tuple[Choice, ...] = ()
+    min: int | None = None
+    max: int | None = None
+    not_before: Ref | None = None
+    not_after: Ref | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +95,7 @@ class DocumentSpec:
 
 @dataclass(frozen=True)
 class Outcome:
+    """A three-level vote's outcome rule (e.g. low confidence from 2/3 up: dismissal)."""
     rule: LevelRule
     title: Text
 
@@ -69,8 +107,8 @@ class VoteRule:
     scale: str                 # two_level | three_level
     mode: str                  # each | nominate | levels
     quorum_fraction: Fraction
-    quorum_of: str             # summoned | members
-    base: str                  # summoned | members | present | valid
+    quorum_of: str             # summoned | members | members_less_excused
+    base: str                  # summoned | members | members_less_excused | present | collected | valid
     pass_op: str | None = None
     pass_fraction: Fraction | None = None
     at_threshold: str = "fail"
@@ -79,10 +117,27 @@ class VoteRule:
     default_outcome: str | None = None
     default_outcome_title: Text | None = None
     note: str | None = None
+    gate: bool = True                  # False: record-only (judged, shown, printed; never blocks)
+    seats: int | None = None           # how many are chosen (None: v1 — one for a nomination, any for 'each')
+    seats_field: Ref | None = None     # … or the form field that holds that number
+    tie_at_cut: str | None = None      # all_go_on | new_round | head_decides (None: v1's rules)
+    outside_names: str | None = None   # count | refuse (None: the step's allows_nominees says)
+    announced: bool = True             # whether the count is announced at the conference
+    decided_by: str | None = None      # head | supervisor (None: the head where one is designated)
+    differing_opinions: bool = False   # at exactly the threshold they must be recorded
+    source: Source = NO_SOURCE
 
     @property
     def measures(self) -> tuple[str, ...]:
         return ("high", "confidence", "low") if self.scale == "three_level" else ("agree", "disagree")
+
+    @property
+    def needs_members(self) -> bool:
+        return bool({"members", "members_less_excused"} & {self.base, self.quorum_of})
+
+    @property
+    def excused(self) -> bool:
+        return "members_less_excused" in (self.base, self.quorum_of)
 
     def outcome_title(self, key: str) -> Text | None:
         for o in self.outcomes:
@@ -92,12 +147,62 @@ class VoteRule:
 
 
 @dataclass(frozen=True)
+class Tallies:
+    """Several tallies at one step (one per conference, organisation, block or voter group)."""
+    per: str                   # conference | organisation | block | group
+    combine: str               # each (each judged alone) | all (all must pass) | record_only
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A rule on recorded facts, checked when the step is left. `kind` is one of working_days
+    (between two dates), months_since, age (in whole months), within (N working days of a
+    date) and must_be_true; `refs` names the dates or the field it reads."""
+    key: str
+    kind: str
+    title: Text
+    refs: tuple[tuple[str, Ref], ...]
+    min: int | None = None
+    max: int | None = None
+    gate: bool = True
+    unless: Ref | None = None
+    source: Source = NO_SOURCE
+
+    def ref(self, name: str) -> Ref:
+        return dict(self.refs)[name]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A deadline anchored on a recorded date: N (working) days or months after ('from') or
+    before ('before') it; met once the case has left `until` (None: once it has ended)."""
+    key: str
+    title: Text
+    anchor: Ref
+    before: bool
+    working_days: int | None = None
+    days: int | None = None
+    months: int | None = None
+    until: str | None = None
+    source: Source = NO_SOURCE
+
+
+@dataclass(frozen=True)
+class OpinionSpec:
+    """A body that only gives an opinion at a step (e.g. the inspection committee at appraisal)."""
+    role: str
+    title: Text
+    required: bool = False
+    source: Source = NO_SOURCE
+
+
+@dataclass(frozen=True)
 class Step:
     key: str
     no: int                    # 1-based order
     title: Text
     acted_by: Text
-    role: str
+    role: str                  # staff | supervisor | head
     form: tuple[Field, ...] = ()
     vote: VoteRule | None = None
     allows_nominees: bool = False
@@ -107,16 +212,51 @@ class Step:
     deadline_days: int | None = None
     description: Text | None = None
     note: str | None = None
+    deadline_source: Source = NO_SOURCE
+    deadline: Deadline | None = None           # anchored on a recorded date
+    conditions: tuple[Condition, ...] = ()
+    tallies: Tallies | None = None
+    opinions: tuple[OpinionSpec, ...] = ()
 
     def field(self, key: str) -> Field | None:
         return next((f for f in self.form if f.key == key), None)
+
+    @cached_property
+    def ranged(self) -> bool:
+        """Whether any field has a range to check when the form is saved."""
+        return any(f.min is not None or f.max is not None or f.not_before or f.not_after for f in self.form)
+
+    @property
+    def outside_names(self) -> bool:
+        """Whether a tally may name people outside the list (they are added as nominees)."""
+        return self.allows_nominees or (self.vote is not None and self.vote.outside_names == "count")
+
+    def opinion(self, role: str) -> OpinionSpec | None:
+        return next((o for o in self.opinions if o.role == role), None)
+
+    @property
+    def gated(self) -> bool:
+        """Whether leaving the step can fail on a judged result (a gate vote or a gated condition)."""
+        return (self.vote is not None and self.vote.gate and (self.tallies is None or self.tallies.combine != "record_only")
+                ) or any(c.gate for c in self.conditions)
 
 
 @dataclass(frozen=True)
 class Transition:
     trigger: str               # advance | return
     source: str
-    dest: str
+    dest: str | None           # None: the transition ends the case (`end`)
+    end: str | None = None     # the outcome it ends the case with
+    when: str | None = None    # passed | failed (advance only; None: whatever the result)
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    """A named end of a case (appointed, not appointed, admitted …)."""
+    key: str
+    title: Text
+    decision: bool = False     # the case ends only with its decision record (number, date, signer)
+    source: Source = NO_SOURCE
 
 
 @dataclass(frozen=True)
@@ -141,6 +281,8 @@ class Definition:
     source: str
     description: Text | None = None
     raw: str = ""              # the file's text, for the administrator's view
+    outcomes: tuple[CaseOutcome, ...] = ()
+    deadlines: tuple[Deadline, ...] = ()
 
     def step(self, key: str) -> Step:
         for s in self.steps:
@@ -155,15 +297,25 @@ class Definition:
     def first(self) -> Step:
         return self.steps[0]
 
+    def advance_of(self, key: str, when: str = PASSED_WHEN) -> Transition | None:
+        """The forward transition a step takes on this result (an unconditional one on either)."""
+        ts = [t for t in self.transitions if t.trigger == "advance" and t.source == key]
+        return next((t for t in ts if t.when == when), None) or next((t for t in ts if t.when is None), None)
+
     def next_of(self, key: str) -> str:
-        """The state the step's advance leads to (`completed` after the last step)."""
-        for t in self.transitions:
-            if t.trigger == "advance" and t.source == key:
-                return t.dest
-        return COMPLETED
+        """The state the step's advance leads to (`completed` after the last step, or an end)."""
+        t = self.advance_of(key)
+        return t.dest if t is not None and t.dest is not None else COMPLETED
+
+    def failed_branches(self, key: str) -> tuple[Transition, ...]:
+        """The transitions a step takes when its judged result fails (end with an outcome, or go to a step)."""
+        return tuple(t for t in self.transitions if t.trigger == "advance" and t.source == key and t.when == FAILED_WHEN)
 
     def returns_from(self, key: str) -> tuple[str, ...]:
         return tuple(t.dest for t in self.transitions if t.trigger == "return" and t.source == key)
+
+    def outcome(self, key: str | None) -> CaseOutcome | None:
+        return next((o for o in self.outcomes if o.key == key), None)
 
     def step_no(self, state: str) -> int:
         """The number shown for a state: the last step's once completed, 0 once cancelled."""
@@ -173,250 +325,14 @@ class Definition:
             return 0
         return self.step(state).no
 
+    @cached_property
+    def all_deadlines(self) -> tuple[Deadline, ...]:
+        """The case-wide anchored deadlines and each step's anchored one."""
+        return self.deadlines + tuple(s.deadline for s in self.steps if s.deadline is not None)
+
     @property
     def label(self) -> str:
         return f"{self.key} v{self.version}"
-
-
-# ---- parsing -------------------------------------------------------------------------------------
-
-def plain(x: Any) -> Any:
-    """YAML gives dates as date objects; the schema and the fingerprint want text."""
-    if isinstance(x, dict):
-        return {str(k): plain(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [plain(v) for v in x]
-    if isinstance(x, (dt.date, dt.datetime)):
-        return x.isoformat()
-    return x
-
-
-def _path(parts: Iterable) -> str:
-    out = ""
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out or "(top level)"
-
-
-def _text(d) -> Text | None:
-    return Text(d["vi"], d["en"]) if d else None
-
-
-class Checker:
-    """Raises a file's DefinitionError: `fail(path, key, **params)` names the file, the path in it
-    and what is wrong there (a Problem with its own key)."""
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def fail(self, path: str, key: str, **params):
-        raise DefinitionError("definition.invalid", file=self.name, path=path, what=Problem(key, **params))
-
-    def fraction(self, path: str, value: str) -> Fraction:
-        try:
-            return parse_fraction(value)
-        except ZeroDivisionError:
-            self.fail(path, "definition.threshold", value=value, why="division by zero")
-        except ValueError as e:
-            self.fail(path, "definition.threshold", value=value, why=str(e))
-
-    def date(self, path: str, value: str) -> dt.date:
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            self.fail(path, "definition.date", value=value)
-
-
-def parse(data: Mapping, name: str = "<definition>", *, schema: Mapping, raw: str = "") -> Definition:
-    """Check and build one definition from a mapping (a YAML file's content; `raw` its text)."""
-    chk = Checker(name)
-    if not isinstance(data, dict):
-        chk.fail("(top level)", "definition.not_mapping")
-    data = plain(data)
-    _check_schema(chk, data, schema)
-    rules = {rk: _vote_rule(chk, rk, r) for rk, r in (data.get("vote_rules") or {}).items()}
-    steps, seen = _steps(chk, data["steps"], rules)
-    transitions = _transitions(chk, data["transitions"], steps, seen)
-    _check_paths(chk, steps, transitions, seen)
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return Definition(
-        key=data["key"], version=data["version"], title=_text(data["title"]),
-        description=_text(data.get("description")),
-        legal_basis=tuple(LegalBasis(b["number"], chk.date(f"legal_basis[{i}].date", b["date"]), _text(b["title"]),
-                                     b.get("note")) for i, b in enumerate(data["legal_basis"])),
-        effective_from=chk.date("effective_from", data["effective_from"]),
-        steps=tuple(steps), transitions=tuple(transitions), vote_rules=tuple(rules.values()),
-        fingerprint=hashlib.sha256(canonical.encode()).hexdigest(), source=name, raw=raw)
-
-
-_validators: dict[int, jsonschema.Draft202012Validator] = {}
-
-
-def _check_schema(chk: Checker, data: dict, schema: Mapping) -> None:
-    validator = _validators.get(id(schema))
-    if validator is None or validator.schema is not schema:
-        validator = _validators[id(schema)] = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path), e.message))
-    if errors:
-        err = jsonschema.exceptions.best_match(errors)
-        chk.fail(_path(err.absolute_path), "definition.schema", what=_schema_message(err))
-
-
-def _schema_message(err: jsonschema.ValidationError) -> str:
-    if err.validator == "required":
-        missing = [r for r in err.validator_value if r not in (err.instance or {})]
-        return f"missing {', '.join(repr(m) for m in missing)}"
-    if err.validator == "additionalProperties":
-        return err.message.replace("Additional properties are not allowed", "unknown key(s)")
-    if err.validator == "enum":
-        return f"{err.instance!r} is not one of {', '.join(repr(v) for v in err.validator_value)}"
-    if err.validator == "pattern" and err.schema.get("pattern", "").startswith("^[0-9]+/"):
-        return f"bad threshold {err.instance!r}: write a fraction like \"1/2\" or \"2/3\""
-    return err.message
-
-
-def _check_vote_mode(chk: Checker, p: str, r: dict) -> None:
-    mode, scale = r["mode"], r["scale"]
-    if mode == "levels":
-        if scale != "three_level":
-            chk.fail(f"{p}.scale", "definition.levels_scale")
-        if not r.get("outcomes") or not r.get("default_outcome"):
-            chk.fail(p, "definition.levels_outcomes")
-    else:
-        if "pass" not in r:
-            chk.fail(p, "definition.needs_pass", mode=mode)
-        if scale != "two_level":
-            chk.fail(f"{p}.scale", "definition.two_level", mode=mode)
-    if "no_pass" in r and mode != "nominate":
-        chk.fail(f"{p}.no_pass", "definition.no_pass")
-    if r.get("at_threshold") == "head_decides" and r.get("pass", {}).get("op") != "gt":
-        chk.fail(f"{p}.at_threshold", "definition.head_decides")
-
-
-def _vote_rule(chk: Checker, rk: str, r: dict) -> VoteRule:
-    p = f"vote_rules.{rk}"
-    _check_vote_mode(chk, p, r)
-    outcomes = []
-    for i, o in enumerate(r.get("outcomes") or []):
-        below = chk.fraction(f"{p}.outcomes[{i}].below", o["below"]) if "below" in o else None
-        outcomes.append(Outcome(LevelRule(o["key"], o["measure"], o["op"],
-                                          chk.fraction(f"{p}.outcomes[{i}].fraction", o["fraction"]), below),
-                                _text(o["title"])))
-    dflt = r.get("default_outcome") or {}
-    return VoteRule(
-        key=rk, title=_text(r["title"]), scale=r["scale"], mode=r["mode"],
-        quorum_fraction=chk.fraction(f"{p}.quorum.fraction", r["quorum"]["fraction"]), quorum_of=r["quorum"]["of"],
-        base=r["base"], pass_op=r.get("pass", {}).get("op"),
-        pass_fraction=chk.fraction(f"{p}.pass.fraction", r["pass"]["fraction"]) if "pass" in r else None,
-        at_threshold=r.get("at_threshold", "fail"), no_pass=r.get("no_pass", "fail"),
-        outcomes=tuple(outcomes), default_outcome=dflt.get("key"),
-        default_outcome_title=_text(dflt.get("title")), note=r.get("note"))
-
-
-def _fields(chk: Checker, p: str, s: dict) -> tuple[Field, ...]:
-    fields, keys = [], set()
-    for j, f in enumerate(s.get("form") or []):
-        if f["key"] in keys:
-            chk.fail(f"{p}.form[{j}].key", "definition.field_twice", field=f["key"])
-        keys.add(f["key"])
-        if f["type"] == "choice" and not f.get("choices"):
-            chk.fail(f"{p}.form[{j}]", "definition.choices")
-        fields.append(Field(f["key"], f["type"], _text(f["label"]), bool(f.get("required")), _text(f.get("help")),
-                            tuple(Choice(c["key"], _text(c["label"])) for c in f.get("choices") or [])))
-    if sum(1 for f in fields if f.type == "candidates") > 1:
-        chk.fail(f"{p}.form", "definition.candidates_twice")
-    return tuple(fields)
-
-
-def _step(chk: Checker, i: int, s: dict, rules: dict[str, VoteRule]) -> Step:
-    p = f"steps[{i}]"
-    fields = _fields(chk, p, s)
-    vote = None
-    if "vote" in s:
-        if s["vote"] not in rules:
-            chk.fail(f"{p}.vote", "definition.unknown_vote" if rules else "definition.no_vote_rules",
-                     vote=s["vote"], known=sorted(rules))
-        vote = rules[s["vote"]]
-    if s.get("allows_nominees") and not vote:
-        chk.fail(f"{p}.allows_nominees", "definition.nominees")
-    dkeys = [d["type"] for d in s.get("documents") or []]
-    if len(dkeys) != len(set(dkeys)):
-        chk.fail(f"{p}.documents", "definition.document_twice")
-    return Step(
-        key=s["key"], no=i + 1, title=_text(s["title"]), acted_by=_text(s["acted_by"]), role=s["role"],
-        form=fields, vote=vote, allows_nominees=bool(s.get("allows_nominees")),
-        approval=bool(s.get("approval")), announcement=bool(s.get("announcement")),
-        documents=tuple(DocumentSpec(d["type"], _text(d["label"]), bool(d.get("required")))
-                        for d in s.get("documents") or []),
-        deadline_days=s.get("deadline_days"), description=_text(s.get("description")), note=s.get("note"))
-
-
-def _steps(chk: Checker, raw: list, rules: dict[str, VoteRule]) -> tuple[list[Step], dict[str, int]]:
-    steps: list[Step] = []
-    seen: dict[str, int] = {}
-    for i, s in enumerate(raw):
-        if s["key"] in seen:
-            chk.fail(f"steps[{i}].key", "definition.step_twice", step=s["key"], other=seen[s["key"]])
-        if s["key"] in (COMPLETED, CANCELLED):
-            chk.fail(f"steps[{i}].key", "definition.reserved", step=s["key"])
-        seen[s["key"]] = i
-        steps.append(_step(chk, i, s, rules))
-    return steps, seen
-
-
-def _transitions(chk: Checker, raw: list, steps: list[Step], seen: dict[str, int]) -> list[Transition]:
-    transitions: list[Transition] = []
-    advance_from: dict[str, int] = {}
-    for i, t in enumerate(raw):
-        p = f"transitions[{i}]"
-        for end in ("source", "dest"):
-            if t[end] not in seen:
-                chk.fail(f"{p}.{end}", "definition.unknown_step", step=t[end])
-        src, dst = seen[t["source"]], seen[t["dest"]]
-        if t["trigger"] == "advance":
-            if t["source"] in advance_from:
-                chk.fail(p, "definition.advances_twice", step=t["source"], other=advance_from[t["source"]])
-            if src == len(steps) - 1:
-                chk.fail(f"{p}.source", "definition.last_step_advance", step=t["source"])
-            if dst == src:
-                chk.fail(f"{p}.dest", "definition.advance_to_itself")
-            advance_from[t["source"]] = i
-        else:
-            if dst >= src:
-                chk.fail(f"{p}.dest", "definition.return_forward", step=t["dest"], source=t["source"])
-            if any(x.trigger == "return" and x.source == t["source"] and x.dest == t["dest"] for x in transitions):
-                chk.fail(p, "definition.return_twice")
-        transitions.append(Transition(t["trigger"], t["source"], t["dest"]))
-    for i, s in enumerate(steps[:-1]):
-        if s.key not in advance_from:
-            chk.fail(f"steps[{i}]", "definition.no_advance", step=s.key)
-    return transitions
-
-
-def _check_paths(chk: Checker, steps: list[Step], transitions: list[Transition], seen: dict[str, int]) -> None:
-    forward = {t.source: t.dest for t in transitions if t.trigger == "advance"}
-    reached, frontier = {steps[0].key}, [steps[0].key]
-    while frontier:
-        nxt = forward.get(frontier.pop())
-        if nxt is not None and nxt not in reached:
-            reached.add(nxt)
-            frontier.append(nxt)
-    for i, s in enumerate(steps):
-        if s.key not in reached:
-            chk.fail(f"steps[{i}]", "definition.unreachable", step=s.key)
-    # the last step must be reachable too, and the forward path must end there (no cycles)
-    k, hops = steps[0].key, 0
-    while k != steps[-1].key:
-        k = forward[k]
-        hops += 1
-        if hops > len(steps):
-            chk.fail("transitions", "definition.loop")
-    # Steps run in the order they are listed; so step numbers mean something and a 'return' to an
-    # earlier-listed step really goes back along the forward path.
-    for i, t in enumerate(transitions):
-        if t.trigger == "advance" and seen[t.dest] != seen[t.source] + 1:
-            chk.fail(f"transitions[{i}].dest", "definition.advance_order", step=t.source,
-                     next=steps[seen[t.source] + 1].key)
 
 
 class Registry:
@@ -453,8 +369,12 @@ class Registry:
         return sorted(self._by.values(), key=lambda d: (d.key, d.version))
 
     def steps_of_role(self, role: str) -> list[tuple[str, int, str]]:
-        """(procedure, version, step) of every step `role` records, in every installed version."""
-        return [(d.key, d.version, s.key) for d in self.all() for s in d.steps if s.role == role]
+        """(procedure, version, step) of every step `role` records (a supervisor: the head's steps too;
+        an opinion-only body: the steps that ask its opinion), in every installed version."""
+        def mine(s: Step) -> bool:
+            return (s.role == role or (role == "supervisor" and s.role == "head")
+                    or any(o.role == role for o in s.opinions))
+        return [(d.key, d.version, s.key) for d in self.all() for s in d.steps if mine(s)]
 
     def latest(self) -> list[Definition]:
         out: dict[str, Definition] = {}

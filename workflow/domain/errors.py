@@ -2,7 +2,8 @@
 alike), a message `key` with its `params` (from which the web builds a sentence in the reader's
 language), and the English `message` rendered from the key's template in MESSAGES (for logs and
 the API). `fields` maps a form field to its problem: a `Problem` is the English text of the
-complaint (a str, as the API sends it) that also carries its own key and params."""
+complaint (a str, as the API sends it) that also carries its own key and params. A param may be a definition's
+text (vi and en: a condition's title): the English message takes its English, a page its language."""
 from __future__ import annotations
 
 import string
@@ -16,7 +17,9 @@ class _Formatter(string.Formatter):
     list of names, or each count's problem)."""
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        if isinstance(value, Mapping):
+        if hasattr(value, "vi") and hasattr(value, "en"):      # a definition's text: English here
+            value = value.en
+        elif isinstance(value, Mapping):
             value = "; ".join(f"{k}: {v}" for k, v in value.items())
         elif isinstance(value, (list, tuple)):
             value = ", ".join(map(str, value))

@@ -119,6 +119,31 @@ def merge_form(before: Mapping[str, Any], submitted: Mapping[str, Any], clean: M
     return merged
 
 
+def check_ranges(step: Step, values: Mapping[str, Any], read: Callable[[Any], Any]) -> None:
+    """The fields' ranges on the form as it would be saved: integers within their minimum and
+    maximum, dates not before or after another recorded date (`read(ref)`: its value, this form's
+    own fields as submitted). Refused beside the field."""
+    if not step.ranged:
+        return
+    errors: dict[str, Problem] = {}
+    for f in step.form:
+        v = values.get(f.key)
+        if v is None or v == "":
+            continue
+        if f.min is not None and v < f.min:
+            errors[f.key] = Problem("field.min", min=f.min)
+        elif f.max is not None and v > f.max:
+            errors[f.key] = Problem("field.max", max=f.max)
+        for ref, key, bad in ((f.not_before, "field.not_before", lambda a, b: a < b),
+                              (f.not_after, "field.not_after", lambda a, b: a > b)):
+            other = values.get(ref.field) if ref is not None and ref.step in (None, step.key) else (
+                read(ref) if ref is not None else None)
+            if other and bad(str(v), str(other)):
+                errors[f.key] = Problem(key, date=str(other), other=ref.field)
+    if errors:
+        raise Validation("form.invalid", fields=errors, **first_problem(errors))
+
+
 def missing_fields(step: Step, values: Mapping[str, Any]) -> list[str]:
     return [f.key for f in step.form if f.required and values.get(f.key) in (None, "", [])
             and not (f.type == "boolean" and values.get(f.key) is False)]

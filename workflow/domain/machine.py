@@ -35,6 +35,16 @@ def return_trigger(dest: str) -> str:
     return f"return_to:{dest}"
 
 
+def end_trigger(outcome: str) -> str:
+    """A supervisor's decision after a failed gate: end the case with this outcome."""
+    return f"end:{outcome}"
+
+
+def branch_trigger(dest: str) -> str:
+    """A supervisor's decision after a failed gate: go to the failed branch's step."""
+    return f"branch_to:{dest}"
+
+
 class CaseMachine:
     def __init__(self, definition: Definition):
         self.definition = definition
@@ -42,8 +52,13 @@ class CaseMachine:
         self.machine = Machine(model=None, states=states, initial=definition.first.key,
                                auto_transitions=False, send_event=True)
         for t in definition.transitions:
-            trigger = "advance" if t.trigger == "advance" else return_trigger(t.dest)
-            self.machine.add_transition(trigger, t.source, t.dest, conditions=[_condition])
+            if t.trigger == "return":
+                self.machine.add_transition(return_trigger(t.dest), t.source, t.dest, conditions=[_condition])
+            elif t.when == "failed":
+                trigger = end_trigger(t.end) if t.end else branch_trigger(t.dest)
+                self.machine.add_transition(trigger, t.source, t.dest or COMPLETED, conditions=[_condition])
+            elif t.dest is not None:
+                self.machine.add_transition("advance", t.source, t.dest, conditions=[_condition])
         self.machine.add_transition("advance", definition.steps[-1].key, COMPLETED, conditions=[_condition])
         self.machine.add_transition("cancel", [s.key for s in definition.steps], CANCELLED,
                                     conditions=[_condition])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("staff", "supervisor", "auditor", "admin")
+ROLES = ("staff", "supervisor", "auditor", "admin", "inspection")   # inspection: an opinion where a step asks one
 
 
 def in_tree(path: str, root_path: str) -> bool:

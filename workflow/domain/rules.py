@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable, Mapping
 
-PASSED, FAILED, AT_THRESHOLD, SELECTED, RUNOFF, NOT_SELECTED = (
-    "passed", "failed", "at_threshold", "selected", "runoff", "not_selected")
+PASSED, FAILED, AT_THRESHOLD, SELECTED, RUNOFF, NOT_SELECTED, TIED = (
+    "passed", "failed", "at_threshold", "selected", "runoff", "not_selected", "tied")
+ALL_GO_ON, NEW_ROUND, HEAD_DECIDES = "all_go_on", "new_round", "head_decides"
 
 
 def parse_fraction(text: str) -> Fraction:
@@ -70,6 +71,12 @@ class VoteOutcome:
     passed: bool                     # the step's vote is settled and lets the case move on
     awaiting_head: tuple[str, ...] = ()   # candidates exactly at the threshold, head must decide
     going_on: tuple[str, ...] = ()        # who carries forward (passed / selected / top two)
+    tied: tuple[str, ...] = ()            # tied at the cut, waiting for a new round among them
+    remaining: int = 0                    # the places the new round (or the head) fills
+    tie_status: str | None = None         # what the places are: SELECTED/PASSED seats, or RUNOFF places
+
+    def status_of(self, name: str) -> str | None:
+        return next((j.status for j in self.judgements if j.name == name), None)
 
 
 def judge_each(votes: Mapping[str, int], base: int, op: str, fraction: Fraction,
@@ -167,3 +174,99 @@ def classify_levels(counts: Mapping[str, Mapping[str, int]], base: int,
         low = c.get("low", 0)
         out.append(Judgement(name, low, share(low, base), PASSED, outcome))
     return VoteOutcome(tuple(out), passed=True, going_on=tuple(j.name for j in out))
+
+
+# ---- seats and ties at the cut (the language's v2: `seats`, `tie_at_cut`) ----------------------------
+
+@dataclass(frozen=True)
+class Cut:
+    """The top `n` of a ranking: `sure` are in; `tied` share the n-th place and are more than the
+    `remaining` places left for them."""
+    sure: tuple[str, ...]
+    tied: tuple[str, ...]
+    remaining: int
+
+
+def cut(votes: Mapping[str, int], names: Iterable[str], n: int) -> Cut:
+    """The top `n` of `names` by votes (most first); ties at the n-th place are reported, never broken
+    by the order the names came in."""
+    ranked = sorted(names, key=lambda x: -votes[x])
+    if len(ranked) <= n:
+        return Cut(tuple(ranked), (), 0)
+    at = votes[ranked[n - 1]]
+    sure = tuple(x for x in ranked if votes[x] > at)
+    level = tuple(x for x in ranked if votes[x] == at)
+    if len(sure) + len(level) == n:
+        return Cut(sure + level, (), 0)
+    return Cut(sure, level, n - len(sure))
+
+
+def settle_tie(c: Cut, tie_at_cut: str, head: Mapping[str, bool]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(in, waiting for the head, tied for a new round) after the rule for a tie at the cut: all
+    tied go on, a new round among them, or the head decides (each tied name accepted or not)."""
+    if not c.tied or tie_at_cut == ALL_GO_ON:
+        return c.sure + c.tied, (), ()
+    if tie_at_cut == NEW_ROUND:
+        return c.sure, (), c.tied
+    waiting = tuple(x for x in c.tied if x not in head)
+    return c.sure + tuple(x for x in c.tied if head.get(x)), waiting, ()
+
+
+def _threshold_status(n: int, base: int, op: str, fraction: Fraction, at_threshold: str,
+                      decided: bool | None) -> str:
+    if meets(n, base, op, fraction):
+        return PASSED
+    if op == "gt" and at_threshold == HEAD_DECIDES and exactly_at(n, base, fraction):
+        return AT_THRESHOLD if decided is None else (PASSED if decided else FAILED)
+    return FAILED
+
+
+def choose(votes: Mapping[str, int], base: int, op: str, fraction: Fraction, *, seats: int | None,
+           nominate: bool, tie_at_cut: str, no_pass: str = "fail", at_threshold: str = "fail",
+           head: Mapping[str, bool] | None = None) -> VoteOutcome:
+    """Who is chosen, with seats and a rule for a tie at the cut. Each candidate is first judged
+    against the threshold (exactly at it, the head may decide). Those who pass fill the seats, most
+    votes first (`seats` None on a yes/no vote: every one who passes); a tie at the last seat follows
+    `tie_at_cut`. On a nomination nobody passes and `no_pass='top_two'`: the 2 × seats with the most
+    votes (more than none) go on to the next conference, a tie at their cut by the same rule."""
+    head = dict(head or {})
+    first = {x: _threshold_status(n, base, op, fraction, at_threshold, head.get(x)) for x, n in votes.items()}
+    waiting = tuple(x for x, st in first.items() if st == AT_THRESHOLD)
+    passers = [x for x, st in first.items() if st == PASSED]
+    n_seats = seats or (1 if nominate else len(passers))
+    if waiting:
+        status, going, tied, remaining, kind = dict(first), (), (), 0, None
+    elif passers:
+        kind = SELECTED if nominate else PASSED
+        c = cut(votes, passers, n_seats)
+        going, waiting, tied = settle_tie(c, tie_at_cut, head)
+        remaining = c.remaining
+        status = {x: kind if x in going else TIED if x in tied else AT_THRESHOLD if x in waiting else
+                  (NOT_SELECTED if x in passers or nominate else FAILED) for x in votes}
+    elif nominate and no_pass == "top_two":
+        kind = RUNOFF
+        c = cut(votes, [x for x, n in votes.items() if n > 0], 2 * n_seats)
+        going, waiting, tied = settle_tie(c, tie_at_cut, head)
+        remaining = c.remaining
+        status = {x: RUNOFF if x in going else TIED if x in tied else AT_THRESHOLD if x in waiting else NOT_SELECTED
+                  for x in votes}
+    else:
+        status, going, tied, remaining, kind = {x: NOT_SELECTED if nominate else FAILED for x in votes}, (), (), 0, None
+    judgements = tuple(Judgement(x, votes[x], share(votes[x], base), status[x]) for x in votes)
+    return VoteOutcome(judgements, passed=not waiting and not tied and bool(going), awaiting_head=tuple(waiting),
+                       going_on=tuple(going), tied=tuple(tied), remaining=remaining if tied or waiting else 0,
+                       tie_status=kind if tied or waiting else None)
+
+
+def new_round(votes: Mapping[str, int], base: int, places: int, kind: str, tie_at_cut: str,
+              head: Mapping[str, bool] | None = None) -> VoteOutcome:
+    """A new round among those tied at the cut, for the `places` left: the most votes take them (no
+    threshold again); a tie at the cut again is settled by the same rule (another round, or …)."""
+    c = cut(votes, list(votes), places)
+    going, waiting, tied = settle_tie(c, tie_at_cut, dict(head or {}))
+    status = {x: kind if x in going else TIED if x in tied else AT_THRESHOLD if x in waiting else NOT_SELECTED
+              for x in votes}
+    judgements = tuple(Judgement(x, votes[x], share(votes[x], base), status[x]) for x in votes)
+    return VoteOutcome(judgements, passed=not waiting and not tied and bool(going), awaiting_head=tuple(waiting),
+                       going_on=tuple(going), tied=tuple(tied), remaining=c.remaining if tied or waiting else 0,
+                       tie_status=kind if tied or waiting else None)

@@ -31,6 +31,11 @@ class Tally:
     nominees: tuple[str, ...] = ()
     held_on: str | None = None
     place: str | None = None
+    excused: int | None = None          # members excused (base 'members_less_excused'), with the reason
+    excused_reason: str | None = None
+    body: str | None = None             # the conference / organisation / block / group (several tallies)
+    round: int = 1                      # 2, 3 …: a new round among those tied at the cut
+    correction: dict | None = None      # a corrected tally: the reason, who asked, who approved, the earlier one
 
     def counts(self, name: str) -> dict[str, int]:
         for n, c in self.candidates:
@@ -43,15 +48,29 @@ class Tally:
         return [n for n, _ in self.candidates]
 
     def to_payload(self) -> dict:
-        return {**{k: getattr(self, k) for k in COUNTS}, "members": self.members,
-                "candidates": {n: dict(c) for n, c in self.candidates},
-                "nominees": list(self.nominees), "held_on": self.held_on, "place": self.place}
+        out = {**{k: getattr(self, k) for k in COUNTS}, "members": self.members,
+               "candidates": {n: dict(c) for n, c in self.candidates},
+               "nominees": list(self.nominees), "held_on": self.held_on, "place": self.place}
+        # the language's v2 keys only when used: a v1 tally's payload (and its event) stays as it was
+        for k in ("excused", "excused_reason", "body", "correction"):
+            if getattr(self, k) is not None:
+                out[k] = getattr(self, k)
+        if self.round != 1:
+            out["round"] = self.round
+        return out
 
     @classmethod
     def from_payload(cls, p: Mapping) -> "Tally":
         return cls(**{k: p[k] for k in COUNTS}, members=p.get("members"),
                    candidates=tuple((n, tuple(c.items())) for n, c in p["candidates"].items()),
-                   nominees=tuple(p.get("nominees") or ()), held_on=p.get("held_on"), place=p.get("place"))
+                   nominees=tuple(p.get("nominees") or ()), held_on=p.get("held_on"), place=p.get("place"),
+                   excused=p.get("excused"), excused_reason=p.get("excused_reason"), body=p.get("body"),
+                   round=p.get("round", 1), correction=p.get("correction"))
+
+    def same_count(self, other: "Tally") -> bool:
+        """Whether two tallies hold the same counts (a correction that changes nothing)."""
+        strip = lambda p: {k: v for k, v in p.items() if k != "correction"}  # noqa: E731
+        return strip(self.to_payload()) == strip(other.to_payload())
 
 
 def count(raw: Mapping, key: str, errors: dict, *, required: bool = True) -> int | None:
@@ -95,9 +114,26 @@ def _members(c: dict, members: int | None, rule: VoteRule, errors: dict) -> int 
         errors["members"] = Problem("tally.members")
     elif members is not None and c.get("present") is not None and c["present"] > members:
         errors["members"] = Problem("tally.members_present", members=members, present=c["present"])
-    if members is None and "members" in (rule.base, rule.quorum_of):
+    if members is None and rule.needs_members:
         members = c["summoned"]      # a collective meeting summons all of its members
     return members
+
+
+def _excused(raw: Mapping, members: int | None, rule: VoteRule, errors: dict) -> tuple[int | None, str | None]:
+    """The members excused and why (base or quorum 'members_less_excused'): the base is the members
+    less them, so both are on the record."""
+    if not rule.excused:
+        return None, None
+    n = count(raw, "excused", errors, required=False) or 0
+    why = raw.get("excused_reason")
+    why = parse.line(why) if isinstance(why, str) else why
+    if members is not None and n >= members:
+        errors["excused"] = Problem("tally.excused", excused=n, members=members)
+    elif n and not why:
+        errors["excused_reason"] = Problem("field.required")
+    elif why is not None and (not isinstance(why, str) or len(why) > MAX_PLACE):
+        errors["excused_reason"] = Problem("field.text_at_most", n=MAX_PLACE)
+    return n, (why or None)
 
 
 def _candidate(name: Any, counts: Any, rule: VoteRule, valid: int | None, errors: dict, seen: set,
@@ -141,7 +177,7 @@ def _candidate(name: Any, counts: Any, rule: VoteRule, valid: int | None, errors
 
 
 def _candidates(raw_cands: Any, rule: VoteRule, c: dict, errors: dict, known: list[str],
-                allows_nominees: bool) -> tuple[list, list[str]]:
+                allows_nominees: bool, seats: int = 1) -> tuple[list, list[str]]:
     cands: list[tuple[str, tuple[tuple[str, int], ...]]] = []
     nominees: list[str] = []
     if not isinstance(raw_cands, Mapping) or not raw_cands:
@@ -153,9 +189,12 @@ def _candidates(raw_cands: Any, rule: VoteRule, c: dict, errors: dict, known: li
         if row is not None:
             cands.append(row)
     if rule.mode == "nominate" and not errors and c["valid"] is not None:
+        # a ballot names up to one person per seat
         total = sum(dict(v)[rule.measures[0]] for _, v in cands)
-        if total > c["valid"]:
-            errors["candidates"] = Problem("tally.nominations", total=total, valid=c["valid"])
+        if total > seats * c["valid"]:
+            errors["candidates"] = (Problem("tally.nominations", total=total, valid=c["valid"]) if seats == 1 else
+                                    Problem("tally.nominations_seats", total=total, valid=c["valid"], seats=seats,
+                                            most=seats * c["valid"]))
     return cands, nominees
 
 
@@ -175,8 +214,23 @@ def _held_on_and_place(raw: Mapping, errors: dict) -> tuple[str | None, str | No
     return held_on, place or None
 
 
-def parse_tally(raw: Mapping[str, Any], rule: VoteRule, known: list[str], allows_nominees: bool) -> Tally:
-    """Check a submitted tally; raise InvalidTally naming every field that is wrong."""
+def _body(raw: Mapping, needed: bool, errors: dict) -> str | None:
+    body = raw.get("body")
+    body = parse.line(body) if isinstance(body, str) else body
+    if not body:
+        if needed:
+            errors["body"] = Problem("field.required")
+        return None
+    if not isinstance(body, str) or len(body) > MAX_NAME:
+        errors["body"] = Problem("field.text_at_most", n=MAX_NAME)
+    return body
+
+
+def parse_tally(raw: Mapping[str, Any], rule: VoteRule, known: list[str], allows_nominees: bool, *,
+                seats: int = 1, body: bool = False, round: int = 1) -> Tally:
+    """Check a submitted tally; raise InvalidTally naming every field that is wrong. `seats`: names a
+    ballot may hold (a nomination); `body`: a body name is needed (several tallies at the step);
+    `round`: 2, 3 … for a new round, among `known` only."""
     if not isinstance(raw, Mapping):
         raise InvalidTally("tally.not_mapping", fields={"tally": Problem("field.mapping")})
     errors: dict[str, Problem] = {}
@@ -185,22 +239,35 @@ def parse_tally(raw: Mapping[str, Any], rule: VoteRule, known: list[str], allows
     if not errors:
         _consistency(c, errors)
     members = _members(c, members, rule, errors)
-    cands, nominees = _candidates(raw.get("candidates"), rule, c, errors, known, allows_nominees)
+    excused, why = _excused(raw, members, rule, errors)
+    cands, nominees = _candidates(raw.get("candidates"), rule, c, errors, known, allows_nominees and round == 1, seats)
     held_on, place = _held_on_and_place(raw, errors)
+    name = _body(raw, body, errors)
     if errors:
         raise InvalidTally("tally.inconsistent", fields=errors, **first_problem(errors))
     return Tally(**c, members=members, candidates=tuple(cands), nominees=tuple(nominees),
-                 held_on=held_on, place=place)
+                 held_on=held_on, place=place, excused=excused, excused_reason=why, body=name, round=round)
 
 
 def base_value(t: Tally, rule: VoteRule) -> int:
-    return base_of({"summoned": t.summoned, "members": t.members, "present": t.present, "valid": t.valid},
-                   rule.base)
+    return base_of(counts_of(t), rule.base)
+
+
+def counts_of(t: Tally) -> dict[str, int | None]:
+    return {"summoned": t.summoned, "members": t.members, "excused": t.excused, "present": t.present,
+            "collected": t.collected, "valid": t.valid}
 
 
 def base_of(c: Mapping[str, int | None], base: str) -> int | None:
-    """The count a base names (a collective's members default to those summoned); None while unknown."""
-    return (c.get("members") or c.get("summoned")) if base == "members" else c.get(base)
+    """The count a base names: those summoned, the members (a collective's members default to those
+    summoned), the members less those excused, those present, the ballots collected, the valid
+    ballots; None while unknown (a tally being typed in)."""
+    if base in ("members", "members_less_excused"):
+        members = c.get("members") or c.get("summoned")
+        if base == "members" or members is None:
+            return members
+        return members - (c.get("excused") or 0)
+    return c.get(base)
 
 
 @dataclass(frozen=True)
@@ -213,7 +280,7 @@ class Quorum:
 
 
 def quorum(t: Tally, rule: VoteRule) -> Quorum:
-    return _quorum(t.present, base_of({"summoned": t.summoned, "members": t.members}, rule.quorum_of), rule)
+    return _quorum(t.present, base_of(counts_of(t), rule.quorum_of), rule)
 
 
 def _quorum(present: int, of: int, rule: VoteRule) -> Quorum:
@@ -231,24 +298,46 @@ class TallyResult:
     needed: int | None     # votes a candidate needs to pass (None for three-level polls)
 
 
-def evaluate(t: Tally, rule: VoteRule, head: Mapping[str, bool] | None = None) -> TallyResult:
+def v2(rule: VoteRule) -> bool:
+    """Whether a rule uses seats or a rule for ties at the cut (else v1's arithmetic, unchanged)."""
+    return rule.seats is not None or rule.seats_field is not None or rule.tie_at_cut is not None
+
+
+def tie_rule(rule: VoteRule) -> str:
+    """A tie at the cut, where the rule does not say: as v1 — the head decides a nomination's tie at
+    the top, and everyone tied goes on elsewhere."""
+    return rule.tie_at_cut or (R.HEAD_DECIDES if rule.mode == "nominate" else R.ALL_GO_ON)
+
+
+def _judge(votes: dict, base: int, rule: VoteRule, head, seats: int | None, tie: tuple[int, str] | None):
+    if tie is not None:                         # a new round among the tied, for the places left
+        return R.new_round(votes, base, tie[0], tie[1], tie_rule(rule), head)
+    if v2(rule):
+        return R.choose(votes, base, rule.pass_op, rule.pass_fraction, seats=seats, nominate=rule.mode == "nominate",
+                        tie_at_cut=tie_rule(rule), no_pass=rule.no_pass, at_threshold=rule.at_threshold, head=head)
+    if rule.mode == "nominate":
+        return R.nominate(votes, base, rule.pass_op, rule.pass_fraction, rule.no_pass, rule.at_threshold, head)
+    return R.judge_each(votes, base, rule.pass_op, rule.pass_fraction, rule.at_threshold, head)
+
+
+def evaluate(t: Tally, rule: VoteRule, head: Mapping[str, bool] | None = None, *, seats: int | None = None,
+             tie: tuple[int, str] | None = None) -> TallyResult:
+    """Judge a tally against its rule. `seats`: how many are chosen (the rule's number or the form's);
+    `tie`: (places, what they are) for a new round among those tied at the cut."""
     base = base_value(t, rule)
-    outcome, needed = judge({n: dict(c) for n, c in t.candidates}, base, rule, head)
+    outcome, needed = judge({n: dict(c) for n, c in t.candidates}, base, rule, head, seats=seats, tie=tie)
     return TallyResult(t, rule, quorum(t, rule), base, outcome, needed)
 
 
 def judge(candidates: Mapping[str, Mapping[str, int]], base: int, rule: VoteRule,
-          head: Mapping[str, bool] | None = None) -> tuple[R.VoteOutcome, int | None]:
+          head: Mapping[str, bool] | None = None, *, seats: int | None = None,
+          tie: tuple[int, str] | None = None) -> tuple[R.VoteOutcome, int | None]:
     """Each candidate's counts against the rule on this base, and the votes a candidate needs to
     pass (None for three-level polls)."""
     if rule.mode == "levels":
         return R.classify_levels(candidates, base, [o.rule for o in rule.outcomes], rule.default_outcome), None
     votes = {n: c[rule.measures[0]] for n, c in candidates.items()}
-    if rule.mode == "nominate":
-        outcome = R.nominate(votes, base, rule.pass_op, rule.pass_fraction, rule.no_pass, rule.at_threshold, head)
-    else:
-        outcome = R.judge_each(votes, base, rule.pass_op, rule.pass_fraction, rule.at_threshold, head)
-    return outcome, R.minimum_votes(base, rule.pass_op, rule.pass_fraction)
+    return _judge(votes, base, rule, head, seats, tie), R.minimum_votes(base, rule.pass_op, rule.pass_fraction)
 
 
 def result_payload(res: TallyResult) -> dict:
@@ -256,6 +345,9 @@ def result_payload(res: TallyResult) -> dict:
     return {"quorum_met": res.quorum.met, "quorum_needed": res.quorum.needed, "base": res.rule.base,
             "base_value": res.base, "needed": res.needed, "passed": res.outcome.passed,
             "awaiting_head": list(res.outcome.awaiting_head), "going_on": list(res.outcome.going_on),
+            **({"tied": list(res.outcome.tied), "remaining": res.outcome.remaining} if res.outcome.tied else {}),
+            **({"round": res.tally.round} if res.tally.round != 1 else {}),
+            **({"body": res.tally.body} if res.tally.body else {}),
             "candidates": [{"name": j.name, "votes": j.votes, "share": f"{j.share.numerator}/{j.share.denominator}",
                             "percent": round(float(j.share) * 100, 2), "status": j.status, "outcome": j.outcome}
                            for j in res.outcome.judgements]}
@@ -295,10 +387,11 @@ def _row_votes(votes: Mapping[str, Any], rule: VoteRule) -> dict[str, int] | Non
     return None if all(v is None for v in typed.values()) else {m: v or 0 for m, v in typed.items()}
 
 
-def preview(counts: Mapping[str, Any], rows: list[Mapping[str, Any]], rule: VoteRule) -> Preview:
+def preview(counts: Mapping[str, Any], rows: list[Mapping[str, Any]], rule: VoteRule, seats: int | None = None) -> Preview:
     """The rule on a tally as far as it is typed: counts and rows' votes that do not parse (or are
-    empty) are left out, never refused: nothing here is saved, and the save checks everything."""
-    c = {k: count(counts, k, {}, required=False) for k in (*COUNTS, "members")}
+    empty) are left out, never refused: nothing here is saved, and the save checks everything.
+    `seats`: how many the step chooses (a nomination's ballot names up to that many)."""
+    c = {k: count(counts, k, {}, required=False) for k in (*COUNTS, "members", "excused")}
     problems: dict[str, Problem] = {}
     _consistency(c, problems)
     of, base = base_of(c, rule.quorum_of), base_of(c, rule.base)
@@ -306,11 +399,13 @@ def preview(counts: Mapping[str, Any], rows: list[Mapping[str, Any]], rule: Vote
     votes = [_row_votes(r, rule) for r in rows]
     over = [v is not None and c["valid"] is not None and sum(v.values()) > c["valid"] for v in votes]
     judged = {str(i): v for i, v in enumerate(votes) if v is not None and not over[i]}
-    outcome, needed = judge(judged, base, rule) if base else (None, None)
+    outcome, needed = judge(judged, base, rule, seats=seats) if base else (None, None)
     if rule.mode == "nominate" and c["valid"] is not None:
-        total = sum(v[rule.measures[0]] for v in judged.values())
-        if total > c["valid"]:
-            problems["candidates"] = Problem("tally.nominations", total=total, valid=c["valid"])
+        total, n = sum(v[rule.measures[0]] for v in judged.values()), seats or 1
+        if total > n * c["valid"]:
+            problems["candidates"] = (Problem("tally.nominations", total=total, valid=c["valid"]) if n == 1 else
+                                      Problem("tally.nominations_seats", total=total, valid=c["valid"], seats=n,
+                                              most=n * c["valid"]))
     by_row = {j.name: j for j in outcome.judgements} if outcome else {}
     return Preview(rule, problems, q, base, needed, tuple(
         RowPreview(v, {m: R.share(n, base) for m, n in v.items()} if v is not None and base else {}, over[i],

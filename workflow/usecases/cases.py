@@ -105,6 +105,9 @@ class CaseCommands:
             self.ctx.check_pin(uow, case.definition)
             now = self.ctx.clock()
             change = ACTIONS[action].decide(case, user, input, now, self.ctx.limits)
+            if change.noop:         # nothing changed (a form saved as it was): nothing is written
+                return ActionResult(self.ctx.summary(row, case.definition).to_dict(), None, False,
+                                    {"unchanged": True})
             values = settle(case, change, now)
             if not uow.cases.save(row, values, change, user.id):
                 raise VersionConflict("version.changed", case_id=case_id, current=None)
@@ -115,11 +118,13 @@ class CaseCommands:
         return self._once(actor_id, action, case_id, input, idempotency_key, body)
 
     # the actions, one by one, for Python callers
-    def record(self, actor_id, case_id, fields, **kw) -> ActionResult:
-        return self.act(actor_id, case_id, "record", {"fields": fields}, **kw)
+    def record(self, actor_id, case_id, fields, *, reason: str | None = None, **kw) -> ActionResult:
+        """Save the step's form (`reason`: why a saved value is corrected)."""
+        return self.act(actor_id, case_id, "record", {"fields": fields, "reason": reason}, **kw)
 
-    def tally(self, actor_id, case_id, tally, **kw) -> ActionResult:
-        return self.act(actor_id, case_id, "tally", {"tally": tally}, **kw)
+    def tally(self, actor_id, case_id, tally, *, reason: str | None = None, **kw) -> ActionResult:
+        """Record a tally (`reason`: why a saved tally is corrected; it then awaits approval)."""
+        return self.act(actor_id, case_id, "tally", {"tally": tally, "reason": reason}, **kw)
 
     def head_decision(self, actor_id, case_id, candidate, accept, *, comment: str = "", **kw) -> ActionResult:
         return self.act(actor_id, case_id, "head_decision", {"candidate": candidate, "accept": accept,
@@ -168,12 +173,14 @@ class CaseCommands:
             values = dict(definition_key=d.key, definition_version=d.version, title=title.strip(), unit_id=target,
                           state=d.first.key, status=OPEN, version=1, step_started_at=now,
                           step_due=due(now, d.first.deadline_days), awaiting=None, approval_requested_by=None,
-                          opened_by=user.id, opened_at=now, updated_at=now, search=search_text(title.strip()))
+                          opened_by=user.id, opened_at=now, updated_at=now, search=search_text(title.strip()),
+                          case_due=None, returned=False)
             case_id = uow.cases.insert(values)
             seq = uow.events.append(user.actor(), "case_opened", at=now, case_id=case_id, to_state=d.first.key,
                                     payload={"title": values["title"], "procedure": d.key, "version": d.version,
                                              "fingerprint": d.fingerprint, "unit_id": target})
-            row = CaseRow(id=case_id, unit_path=unit.path, unit_name=unit.name, **values)
+            row = CaseRow(id=case_id, unit_path=unit.path, unit_name=unit.name, unit_head_id=unit.head_user_id,
+                          **values)
             return ActionResult(self.ctx.summary(row, d).to_dict(), seq)
 
         return self._once(actor_id, "open", None, input, idempotency_key, body)

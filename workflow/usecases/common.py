@@ -12,7 +12,7 @@ from ..adapters.times import as_utc, utcnow
 from ..adapters.uow import UnitOfWork
 from ..domain.actions import Limits
 from ..domain.calendar import local_date
-from ..domain.case import Case, CaseRow, CaseSummary, StepRecords
+from ..domain.case import Case, CaseRow, CaseSummary, StepRecords, UnitHeads
 from ..domain.definition import Definition, Registry, Step
 from ..domain.errors import DefinitionError, Forbidden, NotFound, Problem, Validation
 from ..domain.parse import MAX_ID, is_id
@@ -103,6 +103,14 @@ class CaseDetail:
     history: list[dict]
     approval_requested_by: str | None
     opened_by: str
+    conditions: list = field(default_factory=list)      # the current step's conditions, judged (conditions.Judged)
+    deadlines: list = field(default_factory=list)       # deadlines anchored on recorded dates (conditions.Due)
+    lawful_next: list = field(default_factory=list)     # after a failed gate: return / go / end (leaving.Next)
+    blocked: Any = None                                 # why the step's result blocks it (a GuardFailed), if it does
+    last_return: dict | None = None                     # the return that sent the case to this step: reason, who, when
+    prefill: dict = field(default_factory=dict)         # step -> the form a return set aside (the page opens with it)
+    corrections: dict = field(default_factory=dict)     # step -> its form's corrections (earlier values, why, who, when)
+    acts_as_head: bool = False                          # the reader is the unit's head or a deputy in force
 
 
 def acting_user(uow: UnitOfWork, user_id: Any, *, must_be_active: bool = True) -> User:
@@ -140,9 +148,16 @@ def user_and_case(uow: UnitOfWork, user_id: Any, case_id: Any) -> tuple[User, Ca
     return _checked(user), in_scope(user, row, case_id)
 
 
+def unit_heads(uow: UnitOfWork, unit_id: int, head_id: int | None) -> UnitHeads:
+    """The head of a unit and the delegations to deputies that are not revoked."""
+    return UnitHeads(head_id, tuple((r.user_id, r.valid_from, r.valid_until) for r in uow.people.delegations(unit_id)
+                                    if r.revoked_at is None))
+
+
 def load_case(ctx: Context, uow: UnitOfWork, row: CaseRow) -> Case:
-    """A case with its definition; its records are read when first needed."""
-    return Case(row, ctx.definition(row.definition_key, row.definition_version), lambda: uow.cases.records(row.id))
+    """A case with its definition; its records (and its unit's head) are read when first needed."""
+    return Case(row, ctx.definition(row.definition_key, row.definition_version), lambda: uow.cases.records(row.id),
+                today_of=ctx.today, load_heads=lambda: unit_heads(uow, row.unit_id, row.unit_head_id))
 
 
 def filter_id(v: Any, name: str) -> int | None:

@@ -16,6 +16,7 @@ from ..domain.definition import Registry
 from .cases import CaseCommands
 from .common import Context
 from .directory import Directory
+from .heads import HeadCommands
 from .people import PeopleCommands
 from .queries import CaseQueries
 
@@ -23,7 +24,8 @@ from .queries import CaseQueries
 class Workflow:
     """`cases`: open a case and act on one (the write side). `queries`: a case, lists, the work
     queue, the record's search and verification (the read side). `people`: units, users, sign-in,
-    passwords, tokens (the write side); `directory`: the users, units and tokens one may see."""
+    passwords, tokens (the write side); `directory`: the users, units and tokens one may see;
+    `heads`: the head of a unit and the deputies who stand in by delegation."""
 
     def __init__(self, store: Store, registry: Registry, *, clock: Callable[[], dt.datetime] = utcnow,
                  max_upload: int = MAX_UPLOAD):
@@ -32,6 +34,7 @@ class Workflow:
         self.queries = CaseQueries(self.ctx)
         self.people = PeopleCommands(self.ctx)
         self.directory = Directory(self.ctx)
+        self.heads = HeadCommands(self.ctx)
 
     @classmethod
     def open(cls, database_url: str, definitions: str | Path, *, synchronous: str = "FULL",

@@ -9,10 +9,12 @@ from ..domain import parse
 from ..domain.actions import available
 from ..domain.calendar import day_start
 from ..domain.chain import Verification
+from ..domain.leaving import failed_gate, lawful_next
 from ..domain.errors import NotAllowed, NotFound, Problem, Validation
-from ..domain.permissions import SEARCH_RECORD, VERIFY_RECORD, permit, require
+from ..domain.permissions import SEARCH_RECORD, VERIFY_RECORD, acts_as_head, permit, require
 from ..domain.search import Needle
 from ..domain.tally import Preview, preview
+from ..domain.votes import seats_for
 from .common import CaseDetail, Context, Page, acting_user, filter_id, load_case, page_args, user_and_case
 
 MAX_NEEDLE = 100
@@ -29,6 +31,17 @@ def _timeline(moves: list[dict]) -> dict[str, dict]:
     return timeline
 
 
+def _last_return(row, moves: list[dict]) -> dict | None:
+    """The return that sent the case to the step it is on (while it has not left it forward)."""
+    if not row.returned:
+        return None
+    e = next((e for e in reversed(moves) if e["kind"] in ("returned", "decided") and e["to_state"] == row.state), None)
+    if e is None:
+        return None
+    return {"reason": e["payload"].get("reason"), "from": e["from_state"], "to": e["to_state"], "at": e["at"],
+            "by": e.get("actor_name") or e["actor"], "login": e["actor"]}
+
+
 def _text_filter(v: Any) -> Any:
     return parse.text(v) if isinstance(v, str) else v
 
@@ -43,25 +56,31 @@ class CaseQueries:
             case = load_case(self.ctx, uow, row)
             d = case.definition
             hist = uow.queries.case_events(row.id) if history else []
+            moves = hist if history else uow.queries.case_events(row.id, moves_only=True)
             names = uow.queries.display_names([row.approval_requested_by, row.opened_by])
+            step = case.step
             return CaseDetail(
-                summary=self.ctx.summary(row, d), definition=d, step=case.step,
+                summary=self.ctx.summary(row, d), definition=d, step=step,
                 steps={s.key: case.records(s.key) for s in d.steps}, candidates=case.candidates(),
                 nominees=case.nominees(), actions=available(case, user),
-                return_targets=list(d.returns_from(row.state)) if case.step else [],
-                timeline=_timeline(hist if history else uow.queries.case_events(row.id, moves_only=True)),
-                history=hist, approval_requested_by=names.get(row.approval_requested_by),
-                opened_by=names.get(row.opened_by, ""))
+                return_targets=list(d.returns_from(row.state)) if step else [],
+                timeline=_timeline(moves), history=hist, approval_requested_by=names.get(row.approval_requested_by),
+                opened_by=names.get(row.opened_by, ""), conditions=case.conditions(step) if step else [],
+                deadlines=case.deadlines(), lawful_next=lawful_next(case) if step else [],
+                blocked=failed_gate(case, step) if step else None, last_return=_last_return(row, moves),
+                prefill=uow.queries.earlier_forms(row.id), corrections=uow.queries.corrections(row.id),
+                acts_as_head=acts_as_head(case, user))
 
     def preview_tally(self, actor_id: int, case_id: int, counts: dict, rows: list[dict]) -> Preview:
         """The step's vote rule on a tally as far as it is typed (counts, and each candidate row's
         votes), for one who may record the tally now; nothing is saved."""
         with self.ctx.store.read() as uow:
             user, row = user_and_case(uow, actor_id, case_id)
-            step = permit(load_case(self.ctx, uow, row), user, "tally")
+            case = load_case(self.ctx, uow, row)
+            step = permit(case, user, "tally")
             if step.vote is None:
                 raise NotAllowed("not_allowed.no_vote", step=step.key)
-            return preview(counts, rows, step.vote)
+            return preview(counts, rows, step.vote, seats_for(step.vote, lambda key: case.records(key or step.key).form))
 
     def history(self, actor_id: int, case_id: int) -> list[dict]:
         with self.ctx.store.read() as uow:
@@ -86,12 +105,13 @@ class CaseQueries:
     def work_queue(self, actor_id: int, *, limit: int = 50) -> Page:
         """The open cases waiting for this user's action, oldest step first: the first `limit` of
         them, and how many there are (counted as the pager counts). Staff: cases at a staff step with
-        nothing awaited. Supervisors: cases awaiting an approval or a head's decision, and cases at a
-        step a supervisor records."""
+        nothing awaited. Supervisors: cases awaiting an approval, a head's decision, a decision after a
+        failed gate or a corrected tally's approval, and cases at a step a supervisor (or the head)
+        records. An opinion-only body: cases at a step that asks its opinion."""
         limit = page_args(1, limit, 50, 100)[1]
         with self.ctx.store.read() as uow:
             user = acting_user(uow, actor_id)
-            mine = self.ctx.registry.steps_of_role(user.role) if user.role in ("staff", "supervisor") else []
+            mine = self.ctx.registry.steps_of_role(user.role)
             rows, total, exact = uow.queries.work_queue(user, mine, limit)
             return Page([self.ctx.summary(r) for r in rows], total, 1, limit, exact)
 
@@ -142,6 +162,22 @@ class CaseQueries:
         with self.ctx.store.read() as uow:
             row = uow.cases.case(case_id)
             return None if row is None else self.ctx.summary(row).to_dict()
+
+    def case_results(self, case_id: int) -> dict | None:
+        """A case's outcome, what it awaits, and each voting step's judged result per candidate in
+        the scenario runner's words (passed, failed, head_decides, goes_on, tied, or a three-level
+        poll's outcome key) — as the system sees it."""
+        with self.ctx.store.read() as uow:
+            row = uow.cases.case(case_id)
+            if row is None:
+                return None
+            case = load_case(self.ctx, uow, row)
+            steps = {}
+            for st in case.definition.steps:
+                res = case.records(st.key).tally_result
+                if res is not None:
+                    steps[st.key] = {"candidates": res.words(), "round": res.round, "passed": res.outcome.passed}
+            return {"outcome": row.outcome, "awaiting": row.awaiting, "returned": row.returned, "steps": steps}
 
     def count_events(self) -> int:
         with self.ctx.store.read() as uow:
